@@ -1,0 +1,60 @@
+"""The `hwgen` command.
+
+Each subcommand lives in its own module (`hwgen/cli/<name>.py`) so that `hwgen --help` stays fast:
+modules import TensorFlow, hls4ml and friends inside their command functions, never at the top.
+"""
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from hwgen import __version__
+from hwgen.errors import HwgenError
+
+app = typer.Typer(
+    name="hwgen",
+    help="Lightweight quantized CNNs for ultrasound signal classification, from data to a Zynq SoC.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Subcommand groups: module -> its `app` (a typer.Typer).
+GROUPS = {
+    "data": "hwgen.cli.data",
+    "sim": "hwgen.cli.sim",
+    "build": "hwgen.cli.build",
+}
+# Single commands: name -> (module, function).
+COMMANDS = {
+    "demo": ("hwgen.cli.demo", "demo"),
+}
+
+for _name, _module in GROUPS.items():
+    app.add_typer(importlib.import_module(_module).app, name=_name)
+for _name, (_module, _func) in COMMANDS.items():
+    app.command(_name)(getattr(importlib.import_module(_module), _func))
+
+
+def _version(value: bool):
+    if value:
+        print(f"hwgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+):
+    """hwgen: ultrasound data -> QKeras QAT model -> hls4ml / hwgen RTL -> PYNQ overlay."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors print one line and exit 2; bugs keep their traceback."""
+    try:
+        app(args=argv, prog_name="hwgen")
+    except HwgenError as err:
+        Console(stderr=True).print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        sys.exit(2)

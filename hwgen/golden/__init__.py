@@ -1,0 +1,1 @@
+"""The golden integer model: the exact hardware arithmetic, in numpy. See `hwgen.golden.ops`."""

@@ -1,0 +1,194 @@
+"""Quantized 1-D building blocks for the hwgen zoo.
+
+Every block works on a tensor of shape (time, channels): convolution runs along slow time and the
+depth bins (or a block's feature maps) are the channels, which is the hardware's natural stream (one
+A-line per beat). Every layer gets a name derived from the block name (e.g. ``b1_dw``, ``b1_pw``)
+so the hls4ml config, the golden integer model and the RTL can refer to it.
+
+Layer vocabulary (all of it converts with hls4ml 1.3.0): QConv1D, QSeparableConv1D, QDepthwiseConv2D
+on a (time, 1, channels) Reshape (QKeras has no QDepthwiseConv1D), QDense, QActivation(quantized_relu),
+MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, Add, Concatenate, Reshape and a final
+Activation('softmax'). No BatchNormalization: bias + quantized ReLU keep the integer graph simple.
+
+Costs below use T = output length, k = kernel, C = input channels, F = output filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tensorflow.keras import layers
+from qkeras import (
+    QActivation,
+    QConv1D,
+    QDense,
+    QDepthwiseConv2D,
+    QSeparableConv1D,
+    quantized_bits,
+    quantized_po2,
+    quantized_relu,
+)
+
+# Blocks hls4ml 1.3.0 cannot convert; zoo.build refuses them unless allow_unconvertible=True.
+UNCONVERTIBLE_BLOCKS = {
+    "se": "squeeze-excitation multiplies (time, C) by a broadcast (1, C) gate: hls4ml's Multiply "
+    "needs equal shapes, and its sigmoid gate is float",
+    "cbam": "CBAM channel attention multiplies by a broadcast (1, C) gate: hls4ml's Multiply needs "
+    "equal shapes",
+}
+
+
+@dataclass(frozen=True)
+class Quant:
+    """Quantizer settings shared by a model's layers.
+
+    ``bits=None`` builds the float twin of the same graph (same layer classes and names, no
+    quantizers) used for float pre-training before QAT; weights transfer by layer name.
+    Weights: quantized_bits(bits, 0, alpha=1), range [-1, 1); shift layers: quantized_po2(po2_bits, 1),
+    sign * 2^-e. Biases: quantized_bits(max(bits, 8), 2, alpha=1) since they add at accumulator
+    width. Activations: quantized_relu(bits, act_integer).
+    """
+
+    bits: int | None = 8
+    act_integer: int | None = None
+    po2_bits: int = 4
+    input_bits: int = 8
+
+    @property
+    def is_float(self) -> bool:
+        return self.bits is None
+
+    def kernel(self, shift: bool = False):
+        if self.is_float:
+            return None
+        if shift:
+            return quantized_po2(self.po2_bits, 1)
+        return quantized_bits(self.bits, 0, alpha=1)
+
+    def bias(self):
+        return None if self.is_float else quantized_bits(max(self.bits, 8), 2, alpha=1)
+
+    def relu(self):
+        if self.is_float:
+            return "relu"
+        integer = self.act_integer if self.act_integer is not None else (3 if self.bits >= 6 else 2)
+        return quantized_relu(self.bits, integer)
+
+    def input(self):
+        return "relu" if self.is_float else quantized_relu(self.input_bits, 0)
+
+
+def relu(x, name: str, q: Quant):
+    """Quantized ReLU: the only nonlinearity inside the models (hls4ml: yes; costs nothing)."""
+    return QActivation(q.relu(), name=name)(x)
+
+
+def conv(x, name: str, filters: int, kernel: int, q: Quant, *, shift=False, stride=1, activate=True):
+    """Standard convolution, the baseline: params k*C*F + F, MACs T*k*C*F. hls4ml: yes."""
+    x = QConv1D(
+        filters, kernel, strides=stride, padding="same", name=name,
+        kernel_quantizer=q.kernel(shift), bias_quantizer=q.bias(),
+    )(x)
+    return relu(x, f"{name}_relu", q) if activate else x
+
+
+def depthwise(x, name: str, kernel: int, q: Quant, *, shift=False, stride=1, activate=True):
+    """Depthwise 1-D convolution, one k-tap filter per channel: params k*C + C, MACs T*k*C.
+
+    QKeras has no QDepthwiseConv1D, so this is QDepthwiseConv2D with a (k, 1) kernel between two
+    Reshapes ((T, C) -> (T, 1, C) -> (T', C)). hls4ml: yes; checked against Keras with
+    convert_from_keras_model + compile (io_parallel and io_stream, 8 channels): agrees to one output
+    LSB (ReLU rounding), without the alternating-channel fault of hls4ml #1471/#1472.
+    """
+    steps, channels = x.shape[1], x.shape[2]
+    x = layers.Reshape((steps, 1, channels), name=f"{name}_to2d")(x)
+    x = QDepthwiseConv2D(
+        (kernel, 1), strides=(stride, 1), padding="same", name=name,
+        depthwise_quantizer=q.kernel(shift), bias_quantizer=q.bias(),
+    )(x)
+    x = layers.Reshape((x.shape[1], channels), name=f"{name}_to1d")(x)
+    return relu(x, f"{name}_relu", q) if activate else x
+
+
+def separable(x, name: str, filters: int, kernel: int, q: Quant, *, shift=False, activate=True):
+    """Depthwise-separable convolution (QSeparableConv1D: depthwise k taps, then pointwise 1x1).
+
+    Params k*C + C*F + F instead of k*C*F (MACs T*(k*C + C*F) instead of T*k*C*F): about
+    1/F + 1/k of the standard cost. No activation between the two halves (one Keras layer).
+    hls4ml: yes (split into depthwise + pointwise). With ``shift=True`` both kernels are
+    sign * 2^-e (quantized_po2): the DeepShift "Q" mode, so the hardware shifts instead of multiplying.
+    """
+    x = QSeparableConv1D(
+        filters, kernel, padding="same", name=name,
+        depthwise_quantizer=q.kernel(shift), pointwise_quantizer=q.kernel(shift), bias_quantizer=q.bias(),
+    )(x)
+    return relu(x, f"{name}_relu", q) if activate else x
+
+
+def inverted_residual(x, name: str, filters: int, kernel: int, q: Quant, *, expand: int = 2):
+    """MobileNetV2 inverted residual: expand 1x1 (C -> e*C), depthwise k, linear project 1x1, add.
+
+    Params C*eC + k*eC + eC*F (+ biases), MACs T*(C*eC + k*eC + eC*F): cheap when F ~ C, and the
+    wide depthwise stage sees e times more features. The skip Add is used when C == F. Unlike
+    MobileNetV2, a quantized ReLU follows the add (``{name}_out``) so every tensor between blocks
+    has one unsigned fixed-point type. hls4ml: yes.
+    """
+    channels = x.shape[-1]
+    h = conv(x, f"{name}_exp", channels * expand, 1, q)
+    h = depthwise(h, f"{name}_dw", kernel, q)
+    h = conv(h, f"{name}_proj", filters, 1, q, activate=False)
+    if channels == filters:
+        h = layers.Add(name=f"{name}_add")([x, h])
+    return relu(h, f"{name}_out", q)
+
+
+def ghost(x, name: str, filters: int, kernel: int, q: Quant):
+    """Ghost module (GhostNet): a 1x1 primary conv makes F/2 maps, a cheap depthwise k makes the
+    other F/2 "ghost" maps from them, and the two are concatenated.
+
+    Params C*F/2 + k*F/2, MACs T*(C*F/2 + k*F/2): about half a 1x1 conv, and far below a k-wide
+    standard conv. hls4ml: yes (Concatenate on the channel axis).
+    """
+    if filters % 2:
+        raise ValueError(f"{name}: ghost module needs an even number of filters, got {filters}")
+    primary = conv(x, f"{name}_primary", filters // 2, 1, q)
+    cheap = depthwise(primary, f"{name}_cheap", kernel, q)
+    return layers.Concatenate(axis=-1, name=f"{name}_cat")([primary, cheap])
+
+
+def fire(x, name: str, squeeze: int, expand: int, q: Quant, *, kernel: int = 3):
+    """Fire module (SqueezeNet): squeeze 1x1 to S maps, then expand with parallel 1x1 and k-wide
+    convs (E each), concatenated to 2E maps.
+
+    Params C*S + S*E + k*S*E, MACs T*(C*S + S*E + k*S*E): the squeeze makes the k-wide conv cheap.
+    hls4ml: yes (Concatenate on the channel axis).
+    """
+    s = conv(x, f"{name}_squeeze", squeeze, 1, q)
+    e1 = conv(s, f"{name}_e1", expand, 1, q)
+    ek = conv(s, f"{name}_ek", expand, kernel, q)
+    return layers.Concatenate(axis=-1, name=f"{name}_cat")([e1, ek])
+
+
+def squeeze_excite(x, name: str, q: Quant, *, ratio: int = 4, kind: str = "se"):
+    """Channel attention: squeeze-excitation (``kind='se'``: GAP -> FC -> ReLU -> FC -> sigmoid) or
+    CBAM's channel module (``kind='cbam'``: the same MLP on the average- and max-pooled vectors,
+    summed), and the input scaled per channel by the gate.
+
+    Params about 2*C*C/ratio, MACs about 2*C*C/ratio + T*C: cheap. hls4ml: NO — the per-channel
+    gate needs a broadcasting Multiply that hls4ml 1.3.0 cannot convert; build() refuses it unless
+    ``allow_unconvertible=True`` (then the model is for float/QAT study only).
+    """
+    channels = x.shape[-1]
+    hidden = max(1, channels // ratio)
+    fc1 = QDense(hidden, name=f"{name}_fc1", kernel_quantizer=q.kernel(), bias_quantizer=q.bias())
+    fc2 = QDense(channels, name=f"{name}_fc2", kernel_quantizer=q.kernel(), bias_quantizer=q.bias())
+
+    def mlp(v, tag):
+        return fc2(relu(fc1(v), f"{name}_{tag}_relu", q))
+
+    gate = mlp(layers.GlobalAveragePooling1D(name=f"{name}_avg")(x), "avg")
+    if kind == "cbam":
+        gate = layers.Add(name=f"{name}_sum")([gate, mlp(layers.GlobalMaxPooling1D(name=f"{name}_max")(x), "max")])
+    gate = layers.Activation("sigmoid", name=f"{name}_gate")(gate)
+    gate = layers.Reshape((1, channels), name=f"{name}_gate3d")(gate)
+    return layers.Multiply(name=f"{name}_scale")([x, gate])

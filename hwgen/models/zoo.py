@@ -1,0 +1,140 @@
+"""The named, configurable models of the hwgen zoo.
+
+All share one macro-structure so their costs compare fairly: an 8-bit input quantizer, three stages
+(filters 16/32/64 times ``width``, ``depth`` blocks each, then max-pooling along time by ``pools``),
+global average pooling, a quantized dense ``logits`` layer and a separate ``softmax`` (hardware drops
+it and takes the argmax). Only the block inside a stage differs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import tensorflow as tf
+from tensorflow.keras import layers
+from qkeras import QActivation, QDense
+
+from hwgen.errors import ModelError
+from hwgen.models import blocks
+from hwgen.models.blocks import Quant
+
+MODELS = {
+    "cnn": "standard convolutions (the baseline)",
+    "dscnn": "depthwise-separable convolutions",
+    "shiftcnn": "depthwise-separable convolutions with power-of-two (shift) weights everywhere",
+    "mobilenet": "1x1 stem then MobileNetV2 inverted residuals",
+    "ghostnet": "ghost modules (1x1 primary + cheap depthwise, concatenated)",
+    "firenet": "SqueezeNet fire modules (squeeze 1x1, expand 1x1 + k-wide, concatenated)",
+}
+
+DEFAULTS = {
+    "bits": 8,  # weights/activations: 8, 6 or 4 (None = float twin for pre-training)
+    "width": 1.0,  # multiplies the stage filters (16, 32, 64)
+    "depth": 1,  # blocks per stage
+    "kernel": 9,  # taps along slow time
+    "pools": (4, 4, 2),  # max-pool factor after each stage
+    "act_integer": None,  # integer bits of activations (default 3 for >= 6 bits, else 2)
+    "po2_bits": 4,  # bits of the power-of-two weights of shift layers (sign + exponent)
+    "expand": 2,  # mobilenet expansion factor
+    "attention": None,  # "se" or "cbam" after each stage: NOT hls4ml-convertible
+    "allow_unconvertible": False,
+}
+BASE_FILTERS = (16, 32, 64)
+
+
+def available() -> list[str]:
+    """Names of the zoo models."""
+    return list(MODELS)
+
+
+def build(name: str, input_shape, n_classes: int, **cfg) -> tf.keras.Model:
+    """Build zoo model ``name`` for inputs of shape (time, depth) and ``n_classes`` classes.
+
+    ``cfg`` keys and defaults are in ``DEFAULTS``. Inputs with time == 1 (single A-lines, task
+    ``aline``) are convolved along depth instead (a Reshape to (depth, 1) first). Raises ModelError
+    for an unknown name or setting, a shape the model cannot take, or an hls4ml-unconvertible block
+    (``attention``) unless ``allow_unconvertible=True``.
+    """
+    if name not in MODELS:
+        raise ModelError(f"unknown model {name!r}; available: {', '.join(MODELS)}")
+    unknown = set(cfg) - set(DEFAULTS)
+    if unknown:
+        raise ModelError(f"model {name!r}: unknown setting(s) {sorted(unknown)}; accepted: {sorted(DEFAULTS)}")
+    cfg = {**DEFAULTS, **cfg}
+    _check_settings(name, cfg, n_classes)
+    steps, channels = _sequence_shape(name, input_shape, cfg["pools"])
+    q = Quant(bits=cfg["bits"], act_integer=cfg["act_integer"], po2_bits=cfg["po2_bits"])
+
+    inputs = layers.Input(tuple(int(s) for s in input_shape), name="input")
+    x = inputs
+    if int(input_shape[0]) == 1:
+        x = layers.Reshape((steps, channels), name="to_depth_seq")(x)
+    x = QActivation(q.input(), name="input_q")(x)
+    filters = [max(2, 2 * round(f * cfg["width"] / 2)) for f in BASE_FILTERS]
+    if name == "mobilenet":
+        x = blocks.conv(x, "stem", filters[0], 1, q)
+    for stage, (f, pool) in enumerate(zip(filters, cfg["pools"]), start=1):
+        for i in range(1, cfg["depth"] + 1):
+            x = _block(name, x, f"b{stage}" if cfg["depth"] == 1 else f"b{stage}_{i}", f, cfg, q)
+        if cfg["attention"]:
+            x = blocks.squeeze_excite(x, f"att{stage}", q, kind=cfg["attention"])
+        if pool > 1:
+            x = layers.MaxPooling1D(pool, name=f"pool{stage}")(x)
+    x = layers.GlobalAveragePooling1D(name="gap")(x)
+    x = QDense(
+        n_classes, name="logits", kernel_quantizer=q.kernel(shift=name == "shiftcnn"), bias_quantizer=q.bias()
+    )(x)
+    outputs = layers.Activation("softmax", name="softmax")(x)
+    return tf.keras.Model(inputs, outputs, name=name)
+
+
+def _block(name, x, block_name, filters, cfg, q):
+    kernel = cfg["kernel"]
+    if name == "cnn":
+        return blocks.conv(x, block_name, filters, kernel, q)
+    if name in ("dscnn", "shiftcnn"):
+        return blocks.separable(x, block_name, filters, kernel, q, shift=name == "shiftcnn")
+    if name == "mobilenet":
+        return blocks.inverted_residual(x, block_name, filters, kernel, q, expand=cfg["expand"])
+    if name == "ghostnet":
+        return blocks.ghost(x, block_name, filters, kernel, q)
+    return blocks.fire(x, block_name, max(2, filters // 4), filters // 2, q)
+
+
+def _check_settings(name, cfg, n_classes):
+    bits = cfg["bits"]
+    if bits is not None and not (isinstance(bits, int) and 2 <= bits <= 16):
+        raise ModelError(f"model {name!r}: bits must be an integer in 2..16 (8, 6, 4 tested) or None, got {bits!r}")
+    if not (isinstance(n_classes, int) and n_classes >= 2):
+        raise ModelError(f"model {name!r}: n_classes must be an integer >= 2, got {n_classes!r}")
+    if not (cfg["width"] > 0 and isinstance(cfg["depth"], int) and cfg["depth"] >= 1):
+        raise ModelError(f"model {name!r}: width must be > 0 and depth an integer >= 1")
+    if not (isinstance(cfg["kernel"], int) and cfg["kernel"] >= 1):
+        raise ModelError(f"model {name!r}: kernel must be an integer >= 1, got {cfg['kernel']!r}")
+    if len(cfg["pools"]) != len(BASE_FILTERS) or any(int(p) < 1 for p in cfg["pools"]):
+        raise ModelError(f"model {name!r}: pools needs {len(BASE_FILTERS)} factors >= 1, got {cfg['pools']!r}")
+    attention = cfg["attention"]
+    if attention is not None:
+        if attention not in blocks.UNCONVERTIBLE_BLOCKS:
+            raise ModelError(f"model {name!r}: attention must be one of {list(blocks.UNCONVERTIBLE_BLOCKS)}")
+        if not cfg["allow_unconvertible"]:
+            raise ModelError(
+                f"model {name!r}: attention={attention!r} cannot be converted by hls4ml "
+                f"({blocks.UNCONVERTIBLE_BLOCKS[attention]}); pass allow_unconvertible=True to build it anyway"
+            )
+
+
+def _sequence_shape(name, input_shape, pools):
+    """(steps, channels) of the sequence the convolutions run along, after checking the shape."""
+    shape = tuple(input_shape)
+    if len(shape) != 2 or not all(isinstance(s, int) and s >= 1 for s in shape):
+        raise ModelError(f"model {name!r}: input shape {shape} is not (time, depth) with positive integers")
+    time, depth = shape
+    steps, channels, axis = (depth, 1, "depth") if time == 1 else (time, depth, "time")
+    needed = math.prod(int(p) for p in pools)
+    if steps < needed:
+        raise ModelError(
+            f"model {name!r}: input {axis} {steps} is too short for pools {tuple(pools)}: needs {axis} >= {needed}"
+            " (pass smaller pools=...)"
+        )
+    return steps, channels

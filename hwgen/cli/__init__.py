@@ -30,6 +30,8 @@ GROUPS = {
 # Single commands: name -> (module, function).
 COMMANDS = {
     "demo": ("hwgen.cli.demo", "demo"),
+    "train": ("hwgen.cli.train", "train"),
+    "predict": ("hwgen.cli.train", "predict"),
 }
 
 for _name, _module in GROUPS.items():

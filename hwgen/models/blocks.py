@@ -29,12 +29,15 @@ from qkeras import (
     quantized_relu,
 )
 
-# Blocks hls4ml 1.3.0 cannot convert; zoo.build refuses them unless allow_unconvertible=True.
+# Blocks outside the hwgen hardware vocabulary; zoo.build refuses them unless allow_unconvertible=True.
+# Measured with hls4ml 1.3.0 (convert + compile, 16x8 input, ap_fixed<24,8>): SE converts and matches
+# Keras to 0.008 (its sigmoid lookup table), CBAM-channel converts but deviates by up to 0.086 on
+# every row. Neither fits the golden integer model / RTL: a float sigmoid gate and a broadcasting Multiply.
 UNCONVERTIBLE_BLOCKS = {
-    "se": "squeeze-excitation multiplies (time, C) by a broadcast (1, C) gate: hls4ml's Multiply "
-    "needs equal shapes, and its sigmoid gate is float",
-    "cbam": "CBAM channel attention multiplies by a broadcast (1, C) gate: hls4ml's Multiply needs "
-    "equal shapes",
+    "se": "squeeze-excitation needs a sigmoid gate and a broadcasting Multiply, which the golden integer "
+    "model and RTL backend do not have (hls4ml 1.3.0 converts it, within its sigmoid table's precision)",
+    "cbam": "CBAM channel attention needs a sigmoid gate and a broadcasting Multiply (not in the golden "
+    "model / RTL), and hls4ml 1.3.0's conversion of it deviates from Keras by up to 0.086",
 }
 
 
@@ -174,9 +177,10 @@ def squeeze_excite(x, name: str, q: Quant, *, ratio: int = 4, kind: str = "se"):
     CBAM's channel module (``kind='cbam'``: the same MLP on the average- and max-pooled vectors,
     summed), and the input scaled per channel by the gate.
 
-    Params about 2*C*C/ratio, MACs about 2*C*C/ratio + T*C: cheap. hls4ml: NO — the per-channel
-    gate needs a broadcasting Multiply that hls4ml 1.3.0 cannot convert; build() refuses it unless
-    ``allow_unconvertible=True`` (then the model is for float/QAT study only).
+    Params about 2*C*C/ratio, MACs about 2*C*C/ratio + T*C: cheap. Hardware: NO. hls4ml 1.3.0
+    converts SE (matching Keras to its sigmoid table's precision) but CBAM-channel deviates by up to
+    0.086, and neither the sigmoid gate nor the broadcasting Multiply exists in the golden integer
+    model or the RTL; build() refuses it unless ``allow_unconvertible=True`` (float/QAT study only).
     """
     channels = x.shape[-1]
     hidden = max(1, channels // ratio)

@@ -65,7 +65,7 @@ def build(name: str, input_shape, n_classes: int, **cfg) -> tf.keras.Model:
     steps, channels = _sequence_shape(name, input_shape, cfg["pools"])
     q = Quant(bits=cfg["bits"], act_integer=cfg["act_integer"], po2_bits=cfg["po2_bits"])
 
-    inputs = layers.Input(tuple(int(s) for s in input_shape), name="input")
+    inputs = layers.Input(tuple(int(s) for s in input_shape), name="x_in")  # "input" is reserved in hls4ml
     x = inputs
     if int(input_shape[0]) == 1:
         x = layers.Reshape((steps, channels), name="to_depth_seq")(x)

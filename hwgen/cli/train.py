@@ -1,0 +1,84 @@
+"""`hwgen train` and `hwgen predict` (TensorFlow is imported inside the commands, not here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+MODEL_OPTIONS = "cnn, dscnn, shiftcnn, mobilenet, ghostnet, firenet"
+
+
+def train(
+    task: str = typer.Option("lung", help="Task: lung, cardiac or aline."),
+    data: Optional[Path] = typer.Option(None, help="Data file (.npz/.h5); default: synthesise the task."),
+    model: str = typer.Option("dscnn", help=f"Zoo model: {MODEL_OPTIONS}."),
+    bits: int = typer.Option(8, help="Weight/activation bits (8, 6, 4); 0 = float model."),
+    out: Path = typer.Option(Path("runs/run"), help="Run directory to write."),
+    qat_from_float: bool = typer.Option(False, "--qat-from-float", help="Float pre-training, then QAT fine-tune."),
+    epochs: int = typer.Option(30, help="(QAT) training epochs; early stopping may end sooner."),
+    float_epochs: int = typer.Option(20, help="Float pre-training epochs (with --qat-from-float)."),
+    n: int = typer.Option(300, help="Examples to synthesise without --data."),
+    time: Optional[int] = typer.Option(None, help="Model input time steps (default: the data's)."),
+    depth: Optional[int] = typer.Option(None, help="Model input depth bins (default: the data's)."),
+    width: float = typer.Option(1.0, help="Width multiplier of the stage filters."),
+    blocks: int = typer.Option(1, help="Blocks per stage (depth multiplier)."),
+    kernel: int = typer.Option(9, help="Kernel taps along slow time."),
+    po2_bits: int = typer.Option(4, help="Bits of power-of-two (shift) weights."),
+    batch_size: int = typer.Option(32, help="Batch size."),
+    lr: float = typer.Option(3e-3, help="Learning rate."),
+    patience: int = typer.Option(5, help="Early-stopping patience (epochs)."),
+    clahe: bool = typer.Option(False, help="CLAHE contrast equalisation in preprocessing."),
+    seed: int = typer.Option(0, help="Seed for data, split and weights."),
+):
+    """Train a zoo model on an ultrasound task and write model.h5, metrics.json and plots."""
+    from hwgen.train import TrainConfig, train_model
+
+    cfg = TrainConfig(
+        task=task, data=str(data) if data else None, model=model, bits=bits or None, out=str(out),
+        qat_from_float=qat_from_float, epochs=epochs, float_epochs=float_epochs, n=n, time=time, depth=depth,
+        batch_size=batch_size, learning_rate=lr, patience=patience, clahe=clahe, seed=seed,
+        model_cfg={"width": width, "depth": blocks, "kernel": kernel, "po2_bits": po2_bits},
+    )
+    run = train_model(cfg)
+    print_metrics(json.loads((run / "metrics.json").read_text()))
+    Console().print(f"wrote {run}/ (model.h5, metrics.json, confusion.png, history.png, split.json, preprocess.json)")
+
+
+def print_metrics(metrics: dict, console: Console | None = None) -> None:
+    """A per-class table plus the headline figures of a run's metrics.json."""
+    console = console or Console()
+    table = Table(title=f"{metrics['model']} on {metrics['task']} ({metrics['bits'] or 'float'}-bit): test set")
+    for column in ("class", "sensitivity", "specificity", "F1", "support"):
+        table.add_column(column, justify="left" if column == "class" else "right")
+    for name, row in metrics["per_class"].items():
+        table.add_row(name, f"{row['sensitivity']:.3f}", f"{row['specificity']:.3f}", f"{row['f1']:.3f}",
+                      str(row["support"]))
+    console.print(table)
+    console.print(
+        f"accuracy {metrics['accuracy']:.3f}  macro F1 {metrics['macro_f1']:.3f}  params {metrics['params']}  "
+        f"MACs {metrics['macs']}  weight memory {metrics['weight_bits']} bits  train {metrics['train_seconds']} s"
+    )
+
+
+def predict(
+    run: Path = typer.Argument(..., help="Run directory written by `hwgen train`."),
+    data: Path = typer.Option(..., help="Data file (.npz/.h5) in the data layer's layout."),
+    out: Path = typer.Option(Path("preds.json"), help="JSON file for the predictions."),
+):
+    """Classify a data file with a trained run, using exactly the run's preprocessing."""
+    from hwgen.train import predict_file
+
+    result = predict_file(run, data, out)
+    console = Console()
+    counts = {}
+    for p in result["predictions"]:
+        counts[p["class"]] = counts.get(p["class"], 0) + 1
+    console.print(f"{len(result['predictions'])} examples: " + ", ".join(f"{c} {k}" for c, k in counts.items()))
+    if "accuracy" in result:
+        console.print(f"accuracy {result['accuracy']:.3f}  confusion (rows true) {result['confusion']}")
+    console.print(f"wrote {out}")

@@ -1,0 +1,379 @@
+"""Training and prediction for the hwgen zoo.
+
+``train_model(TrainConfig(...))`` loads or synthesises a task's data set, preprocesses it, splits it
+by patient, trains a zoo model (optionally float first, then quantization-aware fine-tuning) and
+writes a run directory:
+
+    model.h5         the QKeras model (hwgen.models.load)
+    metrics.json     test accuracy, per-class sensitivity/specificity, macro F1, confusion matrix,
+                     params, MACs, weight memory bits, training time
+    config.json      the TrainConfig, model settings, input shape and class names
+    preprocess.json  the exact hwgen.data.preprocess settings (predict reuses them)
+    split.json       data source and train/val/test indices into it
+    test.npz         the preprocessed test examples (x, y, classes) for C-sim / RTL comparisons
+    confusion.png, history.png
+
+``predict(run_dir, x)`` applies the run's preprocessing and returns class probabilities;
+``predict_file`` does the same for a data file and scores it when it has labels.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hwgen.errors import DataError, HwgenError
+
+# Default synthetic set size without --data: trains in about a minute on 2 cores.
+DEFAULT_SYNTH_N = 300
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run depends on (JSON-serialisable; written to config.json)."""
+
+    task: str = "lung"
+    model: str = "dscnn"
+    out: str = "runs/run"
+    data: str | None = None  # .npz/.h5 in the data layer's layout; None = synthesise the task
+    n: int = DEFAULT_SYNTH_N  # examples to synthesise when data is None
+    bits: int | None = 8  # None = float model only
+    qat_from_float: bool = False  # float pre-training, then QAT fine-tuning from its weights
+    epochs: int = 30  # (QAT) epochs; early stopping usually ends sooner
+    float_epochs: int = 20
+    batch_size: int = 32
+    learning_rate: float = 3e-3
+    patience: int = 5
+    seed: int = 0
+    time: int | None = None  # model input (time, depth); None = the data's own shape
+    depth: int | None = None
+    clahe: bool = False
+    normalise: str = "minmax"
+    model_cfg: dict = field(default_factory=dict)  # width, depth, kernel, pools, po2_bits, ...
+    progress: bool = True
+
+
+# ---------------------------------------------------------------- data
+
+
+def _task_classes(task: str) -> list[str]:
+    from hwgen.data import TASKS
+
+    if task not in TASKS:
+        raise DataError(f"unknown task {task!r}; available: {', '.join(TASKS)}")
+    spec = TASKS[task]
+    classes = spec["classes"] if isinstance(spec, dict) else getattr(spec, "classes", spec)
+    return list(classes)
+
+
+def check_classes(classes, expected, source: str) -> None:
+    """Raise DataError naming the file and the classes that differ from the expected list."""
+    classes, expected = [str(c) for c in classes], [str(c) for c in expected]
+    if classes == expected:
+        return
+    extra = [c for c in classes if c not in expected]
+    missing = [c for c in expected if c not in classes]
+    detail = f"unexpected {extra}" if extra else ""
+    detail += ("; " if detail and missing else "") + (f"missing {missing}" if missing else "")
+    detail = detail or "same names in a different order"
+    raise DataError(f"{source}: classes {classes} do not match {expected} ({detail})")
+
+
+def load_dataset(cfg: TrainConfig):
+    """The task's data set: the given file, or a synthetic one (deterministic in cfg.seed)."""
+    from hwgen.data import load, synthesize
+
+    if cfg.data:
+        dataset = load(cfg.data)
+        source = cfg.data
+    else:
+        shape = {k: v for k, v in (("time", cfg.time), ("depth", cfg.depth)) if v is not None}
+        dataset = synthesize(cfg.task, cfg.n, seed=cfg.seed, **shape)
+        source = f"synthesised {cfg.task} (n={cfg.n}, seed={cfg.seed})"
+    if dataset.y is None or len(dataset.y) == 0:
+        raise DataError(f"{source}: training needs labels (y)")
+    check_classes(dataset.classes, _task_classes(cfg.task), source)
+    return dataset
+
+
+def preprocess_config(cfg: TrainConfig, x_shape) -> dict:
+    """The preprocessing settings a run applies to every input, training and prediction alike."""
+    return {
+        "time": int(cfg.time or x_shape[1]),
+        "depth": int(cfg.depth or x_shape[2]),
+        "clahe": bool(cfg.clahe),
+        "normalise": cfg.normalise,
+    }
+
+
+def apply_preprocess(x: np.ndarray, settings: dict) -> np.ndarray:
+    from hwgen.data import preprocess
+
+    return np.asarray(preprocess(x, **settings), dtype=np.float32)
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def classification_metrics(y_true, y_pred, classes) -> dict:
+    """Accuracy, confusion matrix (rows true, columns predicted), per-class sensitivity,
+    specificity, precision and F1, and macro F1."""
+    k = len(classes)
+    y_true, y_pred = np.asarray(y_true, int), np.asarray(y_pred, int)
+    confusion = np.zeros((k, k), dtype=np.int64)
+    np.add.at(confusion, (y_true, y_pred), 1)
+    tp = np.diag(confusion).astype(float)
+    fn = confusion.sum(1) - tp
+    fp = confusion.sum(0) - tp
+    tn = confusion.sum() - tp - fn - fp
+    sensitivity = np.divide(tp, tp + fn, out=np.zeros(k), where=(tp + fn) > 0)
+    specificity = np.divide(tn, tn + fp, out=np.zeros(k), where=(tn + fp) > 0)
+    precision = np.divide(tp, tp + fp, out=np.zeros(k), where=(tp + fp) > 0)
+    f1 = np.divide(2 * precision * sensitivity, precision + sensitivity, out=np.zeros(k),
+                   where=(precision + sensitivity) > 0)
+    return {
+        "n": int(len(y_true)),
+        "accuracy": float(tp.sum() / max(1, len(y_true))),
+        "macro_f1": float(f1.mean()),
+        "per_class": {
+            c: {"sensitivity": float(sensitivity[i]), "specificity": float(specificity[i]),
+                "precision": float(precision[i]), "f1": float(f1[i]), "support": int(tp[i] + fn[i])}
+            for i, c in enumerate(classes)
+        },
+        "confusion": confusion.tolist(),
+        "classes": list(classes),
+    }
+
+
+# ---------------------------------------------------------------- plots
+
+
+def plot_confusion(confusion, classes, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    confusion = np.asarray(confusion)
+    fig, ax = plt.subplots(figsize=(1.4 * len(classes) + 2, 1.2 * len(classes) + 1.5))
+    ax.imshow(confusion, cmap="Blues")
+    for (i, j), count in np.ndenumerate(confusion):
+        ax.text(j, i, str(count), ha="center", va="center",
+                color="white" if count > confusion.max() / 2 else "black")
+    ax.set_xticks(range(len(classes)), classes, rotation=30, ha="right")
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_history(phases: list[tuple[str, dict]], path: Path) -> None:
+    """Loss and accuracy per epoch; phases (float, QAT) follow each other on one axis."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    start = 0
+    for phase, hist in phases:
+        epochs = np.arange(start + 1, start + 1 + len(hist.get("loss", [])))
+        for ax, key in zip(axes, ("loss", "accuracy")):
+            for prefix, style in (("", "-"), ("val_", "--")):
+                if prefix + key in hist:
+                    ax.plot(epochs, hist[prefix + key], style, label=f"{phase} {prefix or 'train_'}{key}".replace("_", " "))
+        if start:
+            for ax in axes:
+                ax.axvline(start + 0.5, color="grey", lw=0.8)
+        start += len(epochs)
+    for ax, key in zip(axes, ("loss", "accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- training
+
+
+def set_determinism(seed: int) -> None:
+    """Same seed, same data, same machine -> same weights."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def _progress_callback(label: str, epochs: int, enabled: bool):
+    """A Keras callback driving a rich progress bar (one step per epoch)."""
+    import tensorflow as tf
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    class RichProgress(tf.keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), TextColumn("{task.fields[status]}"), disable=not enabled)
+            self.bar.start()
+            self.task = self.bar.add_task(label, total=epochs, status="")
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            status = " ".join(f"{k}={v:.3f}" for k, v in logs.items() if k in ("loss", "accuracy", "val_accuracy"))
+            self.bar.update(self.task, advance=1, status=status)
+
+        def on_train_end(self, logs=None):
+            self.bar.stop()
+
+    return RichProgress()
+
+
+def _fit(model, x, y, val, weights, cfg: TrainConfig, epochs: int, lr: float, label: str) -> dict:
+    import tensorflow as tf
+
+    model.compile(optimizer=tf.keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    monitor = "val_loss" if val is not None else "loss"
+    callbacks = [
+        tf.keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.patience, restore_best_weights=True),
+        _progress_callback(label, epochs, cfg.progress),
+    ]
+    history = model.fit(x, y, validation_data=val, epochs=epochs, batch_size=cfg.batch_size,
+                        class_weight=weights, callbacks=callbacks, verbose=0, shuffle=True)
+    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+
+def _split(dataset, seed: int):
+    from hwgen.data import grouped_split
+
+    train_idx, val_idx, test_idx = (np.asarray(i, dtype=np.int64) for i in grouped_split(dataset.group, seed=seed))
+    if len(train_idx) == 0 or len(test_idx) == 0:
+        raise DataError(f"too few patients ({len(np.unique(dataset.group))}) for a train/val/test split")
+    return train_idx, val_idx, test_idx
+
+
+def train_model(cfg: TrainConfig) -> Path:
+    """Train as configured and write the run directory; returns its path."""
+    from hwgen import models
+    from hwgen.data import class_weights
+
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    set_determinism(cfg.seed)
+    dataset = load_dataset(cfg)
+    settings = preprocess_config(cfg, dataset.x.shape)
+    x = apply_preprocess(dataset.x, settings)
+    y = np.asarray(dataset.y, dtype=np.int64)
+    classes = list(dataset.classes)
+    train_idx, val_idx, test_idx = _split(dataset, cfg.seed)
+    weights = {int(k): float(v) for k, v in class_weights(y[train_idx], len(classes)).items()}
+    val = (x[val_idx], y[val_idx]) if len(val_idx) else None
+    input_shape = x.shape[1:]
+
+    started = time.perf_counter()
+    phases = []
+    model = models.build(cfg.model, input_shape, len(classes), bits=cfg.bits, **cfg.model_cfg)
+    if cfg.qat_from_float and cfg.bits is not None:
+        float_model = models.build(cfg.model, input_shape, len(classes), bits=None, **cfg.model_cfg)
+        phases.append(("float", _fit(float_model, x[train_idx], y[train_idx], val, weights, cfg,
+                                     cfg.float_epochs, cfg.learning_rate, f"{cfg.model} float")))
+        model.set_weights(float_model.get_weights())
+        lr = cfg.learning_rate / 3  # fine-tune: the float weights are already close
+    else:
+        lr = cfg.learning_rate
+    label = f"{cfg.model} {'float' if cfg.bits is None else f'{cfg.bits}-bit QAT'}"
+    phases.append(("qat" if cfg.bits is not None else "float",
+                   _fit(model, x[train_idx], y[train_idx], val, weights, cfg, cfg.epochs, lr, label)))
+    train_seconds = time.perf_counter() - started
+
+    probs = model.predict(x[test_idx], verbose=0, batch_size=256)
+    metrics = classification_metrics(y[test_idx], probs.argmax(1), classes)
+    metrics.update(models.summary(model))
+    metrics.update({"model": cfg.model, "task": cfg.task, "bits": cfg.bits, "train_seconds": round(train_seconds, 2),
+                    "epochs_run": {p: len(h.get("loss", [])) for p, h in phases}})
+    if val is not None:
+        metrics["val_accuracy"] = float((model.predict(val[0], verbose=0).argmax(1) == val[1]).mean())
+
+    _write_run(out, cfg, model, metrics, settings, classes, input_shape, dataset,
+               (train_idx, val_idx, test_idx), x[test_idx], y[test_idx], phases)
+    return out
+
+
+def _write_run(out, cfg, model, metrics, settings, classes, input_shape, dataset, split, x_test, y_test, phases):
+    model.save(out / "model.h5", include_optimizer=False)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    (out / "preprocess.json").write_text(json.dumps(settings, indent=2))
+    config = asdict(cfg) | {"input_shape": [int(s) for s in input_shape], "classes": classes}
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    train_idx, val_idx, test_idx = split
+    source = {"data": str(Path(cfg.data).resolve())} if cfg.data else {
+        "synthesize": {"task": cfg.task, "n": cfg.n, "seed": cfg.seed}}
+    (out / "split.json").write_text(json.dumps(source | {
+        "n_examples": int(len(dataset.y)), "seed": cfg.seed, "train": train_idx.tolist(),
+        "val": val_idx.tolist(), "test": test_idx.tolist(),
+    }))
+    np.savez_compressed(out / "test.npz", x=x_test, y=y_test, classes=np.array(classes), index=test_idx)
+    title = f"{cfg.model} {cfg.bits or 'float'}-bit, {cfg.task}: accuracy {metrics['accuracy']:.3f}"
+    plot_confusion(metrics["confusion"], classes, out / "confusion.png", title)
+    plot_history(phases, out / "history.png")
+
+
+# ---------------------------------------------------------------- prediction
+
+
+def _read_run(run_dir) -> tuple[Path, dict, dict]:
+    run = Path(run_dir)
+    try:
+        config = json.loads((run / "config.json").read_text())
+        settings = json.loads((run / "preprocess.json").read_text())
+    except FileNotFoundError as err:
+        raise HwgenError(f"{run}: not a hwgen run directory (missing {Path(err.filename).name})") from err
+    except json.JSONDecodeError as err:
+        raise HwgenError(f"{run}: corrupt run file ({err})") from err
+    return run, config, settings
+
+
+def predict(run_dir, x: np.ndarray, *, model=None) -> np.ndarray:
+    """Class probabilities (N, classes) for raw inputs x (N, time, depth), preprocessed like training."""
+    from hwgen import models
+
+    run, _, settings = _read_run(run_dir)
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 3:
+        raise DataError(f"inputs have shape {x.shape}, expected (N, time, depth)")
+    model = model or models.load(run / "model.h5")
+    return model.predict(apply_preprocess(x, settings), verbose=0, batch_size=256)
+
+
+def predict_file(run_dir, data_path, out_path=None) -> dict:
+    """Classify every example of a data file; score it when it is labelled. Writes out_path (JSON)."""
+    from hwgen.data import load
+
+    run, config, _ = _read_run(run_dir)
+    classes = config["classes"]
+    dataset = load(data_path)
+    labelled = dataset.y is not None and len(dataset.y) == len(dataset.x)
+    if labelled and dataset.classes is not None and len(dataset.classes):
+        check_classes(dataset.classes, classes, str(data_path))
+    probs = predict(run, dataset.x)
+    pred = probs.argmax(1)
+    result = {
+        "run": str(run), "data": str(data_path), "classes": classes,
+        "predictions": [{"index": i, "class": classes[p], "probabilities": [round(float(v), 6) for v in row]}
+                        for i, (p, row) in enumerate(zip(pred, probs))],
+    }
+    if labelled:
+        scored = classification_metrics(dataset.y, pred, classes)
+        result.update(accuracy=scored["accuracy"], confusion=scored["confusion"], macro_f1=scored["macro_f1"])
+    if out_path:
+        Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(out_path).write_text(json.dumps(result, indent=1))
+    return result

@@ -1,0 +1,106 @@
+"""The Dataset container and `synthesize`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hwgen.data.tasks import TASKS, TaskSpec
+from hwgen.errors import DataError
+
+GENERATOR_VERSION = "1.0"
+EXAMPLES_PER_PATIENT = 4
+
+
+@dataclass
+class Dataset:
+    """M-mode examples and their labels.
+
+    x: float32 (N, time, depth) log-compressed display in [0, 1] (0 = -dynamic range dB, 1 = 0 dB);
+       each row is one A-line in depth order, rows in acquisition order.
+    y: int64 (N,) class indices, or None for unlabelled user data.
+    group: int64 (N,) simulated patient id (splits keep a patient in one part).
+    meta: generator version, seed, task and the physical settings (line_rate_hz, depth_cm, fc_hz, ...).
+    params: one dict per example with its sampled physiological and nuisance values.
+    """
+    x: np.ndarray
+    y: np.ndarray | None
+    classes: list[str]
+    group: np.ndarray
+    meta: dict = field(default_factory=dict)
+    params: list[dict] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def subset(self, idx: np.ndarray) -> "Dataset":
+        """The examples at indices idx (same classes and meta)."""
+        idx = np.asarray(idx)
+        return Dataset(self.x[idx], None if self.y is None else self.y[idx], list(self.classes),
+                       self.group[idx], dict(self.meta), [self.params[i] for i in idx] if self.params else [])
+
+
+def task_spec(task: str, source: str = "task") -> TaskSpec:
+    """The TaskSpec for a name, or a DataError listing the known tasks."""
+    if task not in TASKS:
+        raise DataError(f"{source}: unknown task {task!r}; known tasks: {', '.join(TASKS)}")
+    return TASKS[task]
+
+
+def _labels(rng: np.random.Generator, n: int, n_classes: int) -> np.ndarray:
+    """Balanced labels in random order."""
+    y = np.arange(n) % n_classes
+    rng.shuffle(y)
+    return y.astype(np.int64)
+
+
+def synthesize(task: str, n: int, seed: int = 0, *, time: int | None = None, depth: int = 64,
+               progress: bool = False) -> Dataset:
+    """Simulate n labelled examples of a task (balanced classes, EXAMPLES_PER_PATIENT per patient).
+
+    Same (task, n, seed, time, depth) gives identical arrays. `time` defaults to the task's (256 lines
+    for the M-mode tasks, 1 for `aline`); the slow-time span stays the task's, so the line rate is
+    time / span_s.
+    """
+    spec = task_spec(task)
+    time = spec.time if time is None else int(time)
+    if n < 1 or time < 1 or depth < 2:
+        raise DataError(f"synthesize: need n >= 1, time >= 1 and depth >= 2 (got n={n}, time={time}, depth={depth})")
+    if spec.span_s > 0 and time < 16:
+        raise DataError(f"synthesize: task {task!r} needs time >= 16 lines for its {spec.span_s} s span (got {time})")
+    make_patient, make_example = spec.generator
+    task_id = list(TASKS).index(task)
+    master = np.random.default_rng(np.random.SeedSequence([seed, task_id]))
+    y = _labels(master, n, len(spec.classes))
+    group = (np.arange(n) // EXAMPLES_PER_PATIENT).astype(np.int64)
+    patients = [make_patient(master, spec) for _ in range(int(group[-1]) + 1)]
+    x = np.empty((n, time, depth), dtype=np.float32)
+    params: list[dict] = []
+    for i in _progress(range(n), progress, f"synthesising {task}"):
+        rng = np.random.default_rng(np.random.SeedSequence([seed, task_id, i]))
+        x[i], p = make_example(rng, int(y[i]), patients[group[i]], spec, time, depth)
+        params.append(p)
+    meta = {
+        "generator": "hwgen.data", "generator_version": GENERATOR_VERSION, "seed": int(seed), "task": task,
+        "time": time, "depth": depth, "span_s": spec.span_s, "line_rate_hz": spec.line_rate_hz(time),
+        "depth_cm": spec.depth_cm, "fc_hz": spec.fc_hz, "fs_hz": 4.0 * spec.fc_hz,
+        "dynamic_range_db": spec.dynamic_range_db, "examples_per_patient": EXAMPLES_PER_PATIENT,
+        "note": "fc_hz/fs_hz are nominal; each example's fc is in params (fs = 4 fc)",
+    }
+    return Dataset(x, y, list(spec.classes), group, meta, params)
+
+
+def _progress(items, enabled: bool, label: str):
+    """Iterate with a rich progress bar when enabled."""
+    if not enabled:
+        yield from items
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*cols, transient=False) as bar:
+        job = bar.add_task(label, total=len(items))
+        for item in items:
+            yield item
+            bar.advance(job)

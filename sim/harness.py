@@ -200,6 +200,13 @@ class _FileLock:
         self._fh.close()
 
 
+def _log_errors(log: Path, limit: int = 40) -> str:
+    """The error/warning lines of a build log (or its tail), for a failure message."""
+    lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
+    picked = [ln for ln in lines if re.search(r"%(Error|Warning)|error:|syntax error", ln)]
+    return "\n".join((picked or lines)[-limit:])
+
+
 def _runner(sim: str):
     from cocotb_tools.runner import get_runner  # noqa: PLC0415
 
@@ -226,16 +233,19 @@ def build(kernel: str, params: Mapping[str, object], sim: str | None = None, ext
             shutil.rmtree(build_dir)
         runner = _runner(sim)
         build_args = ["--trace-fst"] if (sim == "verilator" and waves_requested() and _fst_supported()) else []
-        runner.build(
-            sources=sources,
-            hdl_toplevel=toplevel,
-            parameters=hdl_parameters(params),
-            build_args=build_args,
-            build_dir=build_dir,
-            timescale=("1ns", "1ps"),
-            waves=waves_requested(),
-            log_file=build_dir / "build.log",
-        )
+        try:
+            runner.build(
+                sources=sources,
+                hdl_toplevel=toplevel,
+                parameters=hdl_parameters(params),
+                build_args=build_args,
+                build_dir=build_dir,
+                timescale=("1ns", "1ps"),
+                waves=waves_requested(),
+                log_file=build_dir / "build.log",
+            )
+        except (RuntimeError, SystemExit) as err:
+            raise RuntimeError(f"{sim} build of {build_dir.name} failed:\n{_log_errors(build_dir / 'build.log')}") from err
         stamp.write_text(key)
     return build_dir
 
@@ -482,3 +492,83 @@ def assert_frames_equal(got: np.ndarray, expected: np.ndarray, what: str) -> Non
     if bad.size:
         first = [f"{tuple(i)}: got {got[tuple(i)]}, expected {expected[tuple(i)]}" for i in bad[:5]]
         raise AssertionError(f"{what}: {len(bad)} of {got.size} values differ; first {first}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Frame-level checks shared by the benches (added by RTL-2)
+# ----------------------------------------------------------------------------------------------
+# The pytest side passes case["stream"] = dict(in_par, in_w, out_par, out_w, out_signed,
+# cycles_per_beat) and arrays inputs (frames, rows, cols) / expected (frames, rows_out, cols_out),
+# the expected frames computed with hwgen.golden. The coroutines below only move beats and compare.
+
+def edge_ints(rng: np.random.Generator, shape, lo: int, hi: int, special: Iterable[int] = ()) -> np.ndarray:
+    """Random integers in [lo, hi] with extremes planted: lo, hi, 0, -1, lo + 1 and `special` values
+    each fill about 1/8 of the elements (saturation at both ends, most negative numbers, ties)."""
+    values = rng.integers(lo, hi + 1, size=shape, dtype=np.int64)
+    picks = np.array([v for v in (lo, hi, 0, -1, lo + 1, *special) if lo <= v <= hi], dtype=np.int64)
+    planted = rng.random(shape) < 0.5
+    values[planted] = rng.choice(picks, size=int(planted.sum()))
+    return values
+
+
+def _frame_beats(frame: np.ndarray, par: int, width: int) -> list[int]:
+    frame = np.asarray(frame, dtype=np.int64)
+    return frame_to_beats(frame.reshape(-1, par), par, width)
+
+
+async def _send_all(source, inputs: np.ndarray, layout: Mapping) -> None:
+    for frame in inputs:
+        await source.send(axis_frame(_frame_beats(frame, layout["in_par"], layout["in_w"])))
+
+
+async def _expect_frames(dut, sink, expected: np.ndarray, layout: Mapping, timeout_cycles: int) -> None:
+    """Receive len(expected) frames, compare each bit-exactly, then check nothing else arrives."""
+    from cocotb.triggers import ClockCycles  # noqa: PLC0415
+
+    got = await receive_frames(sink, len(expected), timeout_cycles, dut.clk)
+    for i, (beats, want) in enumerate(zip(got, expected, strict=True)):
+        frame = beats_to_frame(beats, layout["out_par"], layout["out_w"], want.shape[-1], layout["out_signed"])
+        assert_frames_equal(frame, want, f"output frame {i}")
+    await ClockCycles(dut.clk, 20)
+    assert sink.empty(), f"{sink.count()} unexpected extra output frame(s)"
+
+
+def _timeout(inputs: np.ndarray, layout: Mapping, slack: int = 8) -> int:
+    beats = inputs.size // layout["in_par"]
+    return 200 + slack * beats * layout.get("cycles_per_beat", 1)
+
+
+async def check_frames(dut, idle: float = 0.0, stall: float = 0.0, seed: int = 1) -> None:
+    """All input frames back to back (idle gaps with probability `idle`, output stalls with
+    probability `stall`); every output frame must equal the golden one: nothing lost, duplicated
+    or reordered, tlast where the frame ends."""
+    layout, arrays = bench_case()["stream"], bench_arrays()
+    source, sink = axis_source(dut), axis_sink(dut)
+    if idle:
+        source.set_pause_generator(idle_generator(seed, idle))
+    if stall:
+        sink.set_pause_generator(backpressure_generator(seed, stall))
+    await start(dut)
+    await _send_all(source, arrays["inputs"], layout)
+    await _expect_frames(dut, sink, arrays["expected"], layout, _timeout(arrays["inputs"], layout))
+
+
+async def check_reset_mid_frame(dut, idle: float = 0.2, stall: float = 0.2, seed: int = 2) -> None:
+    """Reset while the first frame is half sent, then all frames again: outputs must be exactly
+    the golden ones (no state leaks from the interrupted frame)."""
+    from cocotb.triggers import ClockCycles  # noqa: PLC0415
+
+    layout, arrays = bench_case()["stream"], bench_arrays()
+    source, sink = axis_source(dut), axis_sink(dut)
+    source.set_pause_generator(idle_generator(seed, idle))
+    sink.set_pause_generator(backpressure_generator(seed, stall))
+    await start(dut)
+    first = _frame_beats(arrays["inputs"][0], layout["in_par"], layout["in_w"])
+    await source.send(axis_frame(first))
+    await ClockCycles(dut.clk, max(1, len(first) * layout.get("cycles_per_beat", 1) // 2))
+    # current_frame is set while beats of the frame are still to be driven
+    assert source.current_frame is not None, "the first frame was fully sent before the reset: lengthen it"
+    await reset(dut)
+    sink.clear()
+    await _send_all(source, arrays["inputs"], layout)
+    await _expect_frames(dut, sink, arrays["expected"], layout, _timeout(arrays["inputs"], layout))

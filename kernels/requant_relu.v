@@ -40,8 +40,11 @@ module requant_relu #(
     output wire                  m_axis_tlast
 );
 
+// The structure uses a clamped shift so an illegal SHIFT still elaborates and the initial
+// block below can name it.
+localparam SHIFT_S = (SHIFT < ACC_W) ? SHIFT : 0;
 // Width of the rounded value: one more than the shifted value so a round-up never overflows.
-localparam RND_W = (SHIFT > 0) ? ACC_W - SHIFT + 1 : ACC_W - SHIFT;
+localparam RND_W = (SHIFT_S > 0) ? ACC_W - SHIFT_S + 1 : ACC_W - SHIFT_S;
 // Comparison width: holds the rounded value and both output limits as signed numbers.
 localparam CMP_W = ((RND_W > DATA_W + 1) ? RND_W : DATA_W + 1) + 1;
 
@@ -83,23 +86,23 @@ generate
         wire [ACC_W-1:0] acc = s_axis_tdata[i*ACC_W +: ACC_W];
         wire [RND_W-1:0] rounded;
 
-        if (SHIFT > 0) begin : g_right
-            wire [ACC_W-SHIFT-1:0] floor_val = acc[ACC_W-1:SHIFT];  // arithmetic shift = floor
-            wire half = acc[SHIFT-1];                               // remainder >= 1/2
+        if (SHIFT_S > 0) begin : g_right
+            wire [ACC_W-SHIFT_S-1:0] floor_val = acc[ACC_W-1:SHIFT_S];  // arithmetic shift = floor
+            wire half = acc[SHIFT_S-1];                               // remainder >= 1/2
             wire sticky;                                            // remainder bits below the half
-            if (SHIFT > 1) begin : g_sticky
-                assign sticky = |acc[SHIFT-2:0];
+            if (SHIFT_S > 1) begin : g_sticky
+                assign sticky = |acc[SHIFT_S-2:0];
             end else begin : g_no_sticky
                 assign sticky = 1'b0;
             end
             wire round_up = (MODE == 2'd1) ? half
                           : (MODE == 2'd2) ? half & (sticky | floor_val[0])
                           : 1'b0;
-            assign rounded = {floor_val[ACC_W-SHIFT-1], floor_val} + {{(RND_W-1){1'b0}}, round_up};
-        end else if (SHIFT == 0) begin : g_none
+            assign rounded = {floor_val[ACC_W-SHIFT_S-1], floor_val} + {{(RND_W-1){1'b0}}, round_up};
+        end else if (SHIFT_S == 0) begin : g_none
             assign rounded = acc;
         end else begin : g_left
-            assign rounded = {acc, {(-SHIFT){1'b0}}};
+            assign rounded = {acc, {(-SHIFT_S){1'b0}}};
         end
 
         wire signed [CMP_W-1:0] value = {{(CMP_W-RND_W){rounded[RND_W-1]}}, rounded};

@@ -1,0 +1,66 @@
+"""Bench for kernels/max_pool1d.v: bit-exact against hwgen.golden.ops.max_pool1d."""
+
+from __future__ import annotations
+
+import zlib
+
+import cocotb
+import harness
+import numpy as np
+import pytest
+
+from hwgen.golden import ops
+
+KERNEL = "max_pool1d"
+GRID = [
+    dict(T=12, CH=4, PAR=2, DATA_W=8, POOL=2),
+    dict(T=10, CH=3, PAR=1, DATA_W=8, POOL=3),   # T % POOL = 1: the tail step is dropped
+    dict(T=8, CH=8, PAR=8, DATA_W=4, POOL=4),
+]
+BAD = [
+    (dict(CH=5), "CH"),
+    (dict(T=1), "T"),
+    (dict(POOL=0), "POOL"),
+]
+
+
+@cocotb.test()
+async def frames_full_rate(dut):
+    await harness.check_frames(dut)
+
+
+@cocotb.test()
+async def frames_idle_and_backpressure(dut):
+    await harness.check_frames(dut, idle=0.3, stall=0.3)
+
+
+@cocotb.test()
+async def reset_mid_frame(dut):
+    await harness.check_reset_mid_frame(dut)
+
+
+def activations(rng, n_frames, params) -> np.ndarray:
+    """Random frames with extremes planted, one frame all most-negative and one all zero."""
+    lo, hi = -(1 << (params["DATA_W"] - 1)), (1 << (params["DATA_W"] - 1)) - 1
+    x = harness.edge_ints(rng, (n_frames, params["T"], params["CH"]), lo, hi)
+    x[1] = lo
+    x[2] = 0
+    return x
+
+
+@pytest.mark.parametrize("params, sim", harness.cases(GRID))
+def test_max_pool1d(params, sim):
+    rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
+    inputs = activations(rng, 4, params)
+    expected = np.stack([ops.max_pool1d(frame, params["POOL"]) for frame in inputs])
+    stream = dict(in_par=params["PAR"], in_w=params["DATA_W"], out_par=params["PAR"],
+                  out_w=params["DATA_W"], out_signed=True)
+    harness.run(KERNEL, params, "test_max_pool1d", sim, case={"stream": stream},
+                arrays={"inputs": inputs, "expected": expected})
+
+
+@pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])
+def test_max_pool1d_rejects_bad_parameter(bad, name):
+    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
+    assert status != 0, f"{bad} elaborated without error"
+    assert f"parameter {name}" in log, log

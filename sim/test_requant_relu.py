@@ -1,0 +1,82 @@
+"""Bench for kernels/requant_relu.v: bit-exact against hwgen.golden.ops.requantize (+ relu)."""
+
+from __future__ import annotations
+
+import zlib
+
+import cocotb
+import harness
+import numpy as np
+import pytest
+
+from hwgen.golden import ops
+
+KERNEL = "requant_relu"
+GRID = [
+    dict(PAR=2, ACC_W=24, DATA_W=8, SHIFT=8, ROUNDING="RND", RELU=1, OUT_SIGNED=1),
+    dict(PAR=1, ACC_W=20, DATA_W=8, SHIFT=1, ROUNDING="RND_CONV", RELU=0, OUT_SIGNED=1),
+    dict(PAR=4, ACC_W=16, DATA_W=6, SHIFT=3, ROUNDING="TRN", RELU=0, OUT_SIGNED=0),
+]
+BAD = [
+    (dict(ROUNDING="FLOOR"), "ROUNDING"),
+    (dict(ACC_W=16, SHIFT=16), "SHIFT"),
+    (dict(PAR=0), "PAR"),
+]
+
+
+@cocotb.test()
+async def frames_full_rate(dut):
+    await harness.check_frames(dut)
+
+
+@cocotb.test()
+async def frames_idle_and_backpressure(dut):
+    await harness.check_frames(dut, idle=0.3, stall=0.3)
+
+
+@cocotb.test()
+async def reset_mid_frame(dut):
+    await harness.check_reset_mid_frame(dut)
+
+
+def output_type(params) -> ops.Fixed:
+    return ops.Fixed(params["DATA_W"], 0, signed=bool(params["OUT_SIGNED"]),
+                     rounding=params["ROUNDING"], saturation="SAT")
+
+
+def golden(acc: np.ndarray, params) -> np.ndarray:
+    q, _ = ops.requantize(acc, params["SHIFT"], output_type(params))
+    return ops.relu(q) if params["RELU"] else q
+
+
+def accumulators(rng, shape, params) -> np.ndarray:
+    """Half full-range (mostly saturating, extremes planted), half near the output range, with
+    rounding ties and the values either side of both saturation limits planted."""
+    acc_w, shift, out = params["ACC_W"], params["SHIFT"], output_type(params)
+    lo, hi = -(1 << (acc_w - 1)), (1 << (acc_w - 1)) - 1
+    half = 1 << (shift - 1) if shift > 0 else 0
+    ties = [(k << shift) + half for k in (-3, -2, -1, 0, 1, 2, 3)]
+    limits = [(out.max_int << shift) + d for d in (half - 1, half, half + 1)]
+    limits += [(out.min_int << shift) + d for d in (-half - 1, -half, -half + 1)]
+    wide = harness.edge_ints(rng, shape, lo, hi, special=ties + limits)
+    near = min(hi, 1 << (params["DATA_W"] + shift))
+    narrow = harness.edge_ints(rng, shape, -near, near, special=ties + limits)
+    return np.where(rng.random(shape) < 0.5, wide, narrow)
+
+
+@pytest.mark.parametrize("params, sim", harness.cases(GRID))
+def test_requant_relu(params, sim):
+    rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
+    inputs = accumulators(rng, (4, 6, 2 * params["PAR"]), params)  # 4 frames of 6 steps x 2 groups
+    expected = golden(inputs, params)
+    stream = dict(in_par=params["PAR"], in_w=params["ACC_W"], out_par=params["PAR"],
+                  out_w=params["DATA_W"], out_signed=bool(params["OUT_SIGNED"]))
+    harness.run(KERNEL, params, "test_requant_relu", sim, case={"stream": stream},
+                arrays={"inputs": inputs, "expected": expected})
+
+
+@pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])
+def test_requant_relu_rejects_bad_parameter(bad, name):
+    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
+    assert status != 0, f"{bad} elaborated without error"
+    assert f"parameter {name}" in log, log

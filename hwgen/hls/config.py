@@ -1,0 +1,117 @@
+"""The hls4ml configuration written from the typed integer graph.
+
+Every precision hls4ml uses (input, accumulators, results, the depthwise half of separable convs)
+is set explicitly from the graph: nothing is left at hls4ml's `auto` or default fixed<16,6>. Weight
+types come from the QKeras quantizers, as hls4ml reads them (po2 weights become exponent types, so
+the C++ shifts). Every layer is traced so C-sim can be compared with the golden model layer by layer.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from hwgen.errors import ModelError
+from hwgen.golden.model import Node
+
+STRATEGIES = ("Latency", "Resource")
+IO_TYPES = ("io_stream", "io_parallel")
+
+
+def hls_config(keras_logits, nodes: list[Node], backend: str, *, strategy: str = "Latency", reuse: int = 1,
+               layer_settings: dict | None = None) -> dict:
+    """The hls4ml config dict (granularity 'name') for `keras_logits` with the graph's types."""
+    import hls4ml
+
+    if strategy not in STRATEGIES:
+        raise ModelError(f"strategy {strategy!r} is not one of {STRATEGIES}")
+    if int(reuse) < 1:
+        raise ModelError(f"reuse factor must be >= 1, got {reuse}")
+    cfg = hls4ml.utils.config_from_keras_model(keras_logits, granularity="name", backend=backend,
+                                               default_reuse_factor=int(reuse))
+    cfg["Model"]["Strategy"] = strategy
+    layers = cfg["LayerName"]
+    for node in nodes:
+        entry = layers.get(node.keras)
+        if entry is None:
+            raise ModelError(f"layer {node.keras!r} is missing from hls4ml's configuration")
+        _set_precisions(entry.setdefault("Precision", {}), node)
+        linear = layers.get(f"{node.keras}_linear")  # hls4ml keeps a linear activation after some layers
+        if linear is not None and node.name in (node.keras, f"{node.keras}_pointwise"):
+            linear.setdefault("Precision", {})["result"] = node.out.hls()
+    for entry in layers.values():
+        entry["Trace"] = True
+    _apply_layer_settings(layers, layer_settings or {})
+    return cfg
+
+
+def _set_precisions(precision: dict, node: Node) -> None:
+    if node.name.endswith("_depthwise") and node.keras != node.name:  # separable conv, first half
+        precision["depthwise_accum"] = node.acc.hls()
+        precision["depthwise_result"] = node.out.hls()
+        return
+    if node.name.endswith("_pointwise") and node.keras != node.name:  # separable conv, second half
+        precision["pointwise_accum"] = node.acc.hls()
+        precision["accum"] = node.acc.hls()
+        precision["result"] = node.out.hls()
+        return
+    if node.op == "maxpool":
+        precision["accum"] = node.out.hls()
+    elif node.acc is not None:
+        precision["accum"] = node.acc.hls()
+    precision["result"] = node.out.hls()
+
+
+def _apply_layer_settings(layers: dict, settings: dict) -> None:
+    """Per-layer overrides, e.g. {"b1": {"ReuseFactor": 4, "Strategy": "Resource"}}."""
+    allowed = {"ReuseFactor", "Strategy", "DepthwiseReuseFactor", "PointwiseReuseFactor", "ConvImplementation"}
+    for name, values in settings.items():
+        if name not in layers:
+            raise ModelError(f"layer settings name unknown layer {name!r}; layers: {sorted(layers)}")
+        bad = set(values) - allowed
+        if bad:
+            raise ModelError(f"layer {name!r}: settings {sorted(bad)} are not supported; use {sorted(allowed)}")
+        if "Strategy" in values and values["Strategy"] not in STRATEGIES:
+            raise ModelError(f"layer {name!r}: strategy {values['Strategy']!r} is not one of {STRATEGIES}")
+        layers[name].update(copy.deepcopy(values))
+
+
+def reuse_of(cfg: dict, layer: str) -> int:
+    entry = cfg["LayerName"].get(layer, {})
+    return int(entry.get("ReuseFactor", cfg["Model"].get("ReuseFactor", 1)))
+
+
+def strategy_of(cfg: dict, layer: str) -> str:
+    return cfg["LayerName"].get(layer, {}).get("Strategy", cfg["Model"].get("Strategy", "Latency"))
+
+
+def check_types(hls_model, nodes: list[Node]) -> list[str]:
+    """Differences between the graph's result types and those hls4ml actually generated.
+
+    Layers hls4ml adds (zero padding, clones, linear activations, reshapes) must pass their input
+    type through unchanged: a silent re-quantisation there is exactly the kind of trap hwgen exists for.
+    """
+    golden = {n.name: n for n in nodes}
+    problems = []
+    for layer in hls_model.get_layers():
+        got = _normalise(str(layer.get_output_variable().type.precision))
+        node = golden.get(layer.name)
+        if node is not None and node.op != "reshape":
+            want, what = _normalise(node.out.hls()), "golden"
+        elif layer.class_name == "Input" or not layer.inputs:
+            continue
+        else:
+            want, what = _normalise(str(layer.get_input_variable().type.precision)), "its input"
+        if got != want:
+            problems.append(f"layer {layer.name!r} ({layer.class_name}): hls4ml result type {got}, {what} {want}")
+    return problems
+
+
+def _normalise(text: str) -> str:
+    """'ap_ufixed<8,0,AP_RND_CONV,AP_SAT>' and 'ufixed<8,0,RND_CONV,SAT,0>' -> 'ufixed<8,0,RND_CONV,SAT>'."""
+    text = text.replace("ap_", "").replace("AP_", "").replace(" ", "")
+    head, _, body = text.partition("<")
+    fields = body.rstrip(">").split(",")
+    if head.endswith("int"):
+        return f"{head.replace('int', 'fixed')}<{fields[0]},{fields[0]},TRN,WRAP>"
+    fields = fields[:4] + ["TRN", "WRAP"][len(fields) - 2:] if len(fields) < 4 else fields[:4]
+    return f"{head}<{','.join(fields)}>"

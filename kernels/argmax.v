@@ -54,32 +54,34 @@ assign m_axis_tvalid = out_valid_reg;
 assign m_axis_tlast = 1'b1;
 
 // Scan the lanes in order, starting from the running best (none at the first beat).
-wire signed [DATA_W-1:0] scan_val [0:PAR];
-wire        [IDX_W-1:0]  scan_idx [0:PAR];
-wire                     scan_any [0:PAR];
-assign scan_val[0] = best_val;
-assign scan_idx[0] = best_idx;
-assign scan_any[0] = (beat_cnt != 0);
+reg signed [DATA_W-1:0] scan_val;
+reg        [IDX_W-1:0]  scan_idx;
+reg                     scan_any;
+reg signed [DATA_W-1:0] lane_val;
+integer k;
 
-genvar i;
-generate
-    for (i = 0; i < PAR; i = i + 1) begin : lane
-        wire signed [DATA_W-1:0] x = s_axis_tdata[i*DATA_W +: DATA_W];
-        wire take = !scan_any[i] || x > scan_val[i];
-        assign scan_val[i+1] = take ? x : scan_val[i];
-        assign scan_idx[i+1] = take ? IDX_W'(beat_cnt) * IDX_W'(PAR) + IDX_W'(i) : scan_idx[i];
-        assign scan_any[i+1] = 1'b1;
+always @* begin
+    scan_val = best_val;
+    scan_idx = best_idx;
+    scan_any = (beat_cnt != 0);
+    for (k = 0; k < PAR; k = k + 1) begin
+        lane_val = s_axis_tdata[k*DATA_W +: DATA_W];
+        if (!scan_any || lane_val > scan_val) begin  // strictly greater: ties keep the lower index
+            scan_val = lane_val;
+            scan_idx = IDX_W'(beat_cnt) * IDX_W'(PAR) + IDX_W'(k);
+        end
+        scan_any = 1'b1;
     end
-endgenerate
+end
 
 always @(posedge clk) begin
     if (m_axis_tready) out_valid_reg <= 1'b0;
 
     if (accept) begin
-        best_val <= scan_val[PAR];
-        best_idx <= scan_idx[PAR];
+        best_val <= scan_val;
+        best_idx <= scan_idx;
         if (last_beat) begin
-            out_data_reg <= scan_idx[PAR];
+            out_data_reg <= scan_idx;
             out_valid_reg <= 1'b1;
         end
         beat_cnt <= (last_beat || s_axis_tlast) ? {B_W{1'b0}} : beat_cnt + 1'b1;

@@ -93,24 +93,29 @@ assign m_axis_tvalid = out_valid_reg;
 assign m_axis_tlast = out_last_reg;
 
 wire [PAR_OUT*ACC_W-1:0] stored = acc_mem[group_cnt];
-wire [PAR_OUT*ACC_W-1:0] new_acc;
+reg  [PAR_OUT*ACC_W-1:0] new_acc;
 
-genvar p, q;
-generate
-    for (q = 0; q < PAR_OUT; q = q + 1) begin : out_lane
-        wire [OA_W-1:0] out_index = OA_W'(group_cnt) * OA_W'(PAR_OUT) + OA_W'(q);
-        wire signed [ACC_W-1:0] partial [0:PAR_IN];
-        assign partial[0] = (beat_cnt == 0) ? bias_mem[out_index] : stored[q*ACC_W +: ACC_W];
-        for (p = 0; p < PAR_IN; p = p + 1) begin : in_lane
-            wire [IA_W-1:0] in_index = IA_W'(beat_cnt) * IA_W'(PAR_IN) + IA_W'(p);
-            wire signed [DATA_W-1:0] x = s_axis_tdata[p*DATA_W +: DATA_W];
-            wire signed [WEIGHT_W-1:0] w = weight_mem[WA_W'(in_index) * WA_W'(N_OUT) + WA_W'(out_index)];
-            wire signed [ACC_W-1:0] product = x * w;  // operands sign-extend to ACC_W first
-            assign partial[p+1] = partial[p] + product;
+// PAR_OUT sums of PAR_IN products each; the first input beat starts from the bias.
+reg signed [ACC_W-1:0]    sum;
+reg signed [DATA_W-1:0]   x;
+reg signed [WEIGHT_W-1:0] w;
+reg [OA_W-1:0] out_index;
+reg [IA_W-1:0] in_index;
+integer p, q;
+
+always @* begin
+    for (q = 0; q < PAR_OUT; q = q + 1) begin
+        out_index = OA_W'(group_cnt) * OA_W'(PAR_OUT) + OA_W'(q);
+        sum = (beat_cnt == 0) ? bias_mem[out_index] : stored[q*ACC_W +: ACC_W];
+        for (p = 0; p < PAR_IN; p = p + 1) begin
+            in_index = IA_W'(beat_cnt) * IA_W'(PAR_IN) + IA_W'(p);
+            x = s_axis_tdata[p*DATA_W +: DATA_W];
+            w = weight_mem[WA_W'(in_index) * WA_W'(N_OUT) + WA_W'(out_index)];
+            sum = sum + x * w;  // signed operands sign-extend to ACC_W before multiplying
         end
-        assign new_acc[q*ACC_W +: ACC_W] = partial[PAR_IN];
+        new_acc[q*ACC_W +: ACC_W] = sum;
     end
-endgenerate
+end
 
 always @(posedge clk) begin
     if (m_axis_tready) out_valid_reg <= 1'b0;

@@ -80,3 +80,10 @@ def test_requant_relu_rejects_bad_parameter(bad, name):
     status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
     assert status != 0, f"{bad} elaborated without error"
     assert f"parameter {name}" in log, log
+
+
+def test_requant_relu_rejects_bad_parameter_on_verilator():
+    """The same initial-block check stops a Verilator model at time 0 with the parameter named."""
+    status, log = harness.elaborate(KERNEL, {**GRID[0], "ROUNDING": "FLOOR"}, "verilator")
+    assert status != 0, "ROUNDING=FLOOR elaborated without error on Verilator"
+    assert "parameter ROUNDING" in log, log

@@ -5,7 +5,9 @@ modules import TensorFlow, hls4ml and friends inside their command functions, ne
 """
 
 import importlib
+import os
 import sys
+import warnings
 
 import typer
 from rich.console import Console
@@ -32,6 +34,7 @@ COMMANDS = {
     "demo": ("hwgen.cli.demo", "demo"),
     "train": ("hwgen.cli.train", "train"),
     "predict": ("hwgen.cli.train", "predict"),
+    "convert": ("hwgen.cli.convert", "convert"),
 }
 
 for _name, _module in GROUPS.items():
@@ -53,8 +56,16 @@ def _root(
     """hwgen: ultrasound data -> QKeras QAT model -> hls4ml / hwgen RTL -> PYNQ overlay."""
 
 
+def _quiet_libraries() -> None:
+    """TensorFlow's start-up log and Keras' HDF5/serialisation warnings say nothing a user can act on."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"keras(\.|$)")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors print one line and exit 2; bugs keep their traceback."""
+    _quiet_libraries()
     try:
         app(args=argv, prog_name="hwgen")
     except HwgenError as err:

@@ -27,6 +27,7 @@ ATTENUATION_DB_CM_MHZ = {
 TGC_DB_CM_MHZ = 0.5        # the scanner's TGC assumes average soft tissue
 FRACTIONAL_BANDWIDTH = 0.75
 SCATTERERS_PER_CELL = 10   # fully developed speckle
+FULL_SCALE_DB = 24.0       # display full scale above the tissue speckle RMS (at 0 dB gain)
 
 
 def envelope_sigma_s(fc: float, bandwidth: float = FRACTIONAL_BANDWIDTH) -> float:
@@ -222,13 +223,14 @@ def display(scene: np.ndarray, *, fc: float, fs: float, depth_m: float, bins: in
             dynamic_range_db: float, noise: np.ndarray | None = None) -> np.ndarray:
     """The scanner's receive chain: RF, (+ electronic noise), Hilbert envelope, TGC, decimation, log.
 
-    The reference level is the image's brightest bin; gain_db raises everything relative to it (so a
-    positive gain saturates the brightest echoes, as turning up the gain knob does).
+    0 dB is the receiver's full scale, FULL_SCALE_DB above the tissue speckle RMS; gain_db (the gain
+    knob) lifts everything towards it, so high gain saturates the brightest echoes as on a scanner.
     """
     rf = echo_rf(scene, fc, fs)
     if noise is not None:
-        rf = rf + noise
-    env = envelope(rf) * tgc_gain(rf.shape[-1], fc, fs)
+        rf += noise
+    env = envelope(rf)
+    env *= tgc_gain(rf.shape[-1], fc, fs)
     dec = decimate(env, fs, depth_m, bins)
-    reference = float(dec.max()) * 10.0 ** (-gain_db / 20.0)
-    return log_compress(dec, max(reference, 1e-12), dynamic_range_db)
+    reference = speckle_rms(fc, fs) * 10.0 ** ((FULL_SCALE_DB - gain_db) / 20.0)
+    return log_compress(dec, reference, dynamic_range_db)

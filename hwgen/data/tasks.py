@@ -131,17 +131,22 @@ def layered_tissue(rng: np.random.Generator, sc: Scene, layers: list[tuple[float
 
 
 def moving_pattern(rng: np.random.Generator, sc: Scene, cols: np.ndarray, profile: np.ndarray) -> np.ndarray:
-    """Lines through a diffuse field that moves past the beam: `cols` is the distance travelled per line
-    in quarter correlation lengths. The field's columns are smoothed over 2 columns (the beam), so
-    linear interpolation between them is smooth."""
-    n_cols = int(np.ceil(cols[-1])) + 10
-    field = ph.gaussian_speckle(rng, (n_cols, sc.n), sc.fc, sc.fs) * profile
-    field = gaussian_filter1d(field.real, 2.0, axis=0) + 1j * gaussian_filter1d(field.imag, 2.0, axis=0)
-    field = (field * np.sqrt(2 * np.sqrt(np.pi) * 2.0)).astype(np.complex64)   # restore unit power
-    i0 = np.floor(cols).astype(int) + 4
+    """Lines through a diffuse field that moves past the beam.
+
+    cols is the distance travelled at each line in half correlation lengths (the beam width). The
+    field's columns are smoothed over one column, so linear interpolation between them stays smooth.
+    Only depths where profile > 0 are simulated.
+    """
+    first = int(np.argmax(profile > 1e-4))
+    n_cols = int(np.ceil(cols[-1])) + 6
+    field = ph.gaussian_speckle(rng, (n_cols, sc.n - first), sc.fc, sc.fs) * profile[first:]
+    field = gaussian_filter1d(field.real, 1.0, axis=0) + 1j * gaussian_filter1d(field.imag, 1.0, axis=0)
+    field = (field * np.sqrt(2 * np.sqrt(np.pi) * 1.0)).astype(np.complex64)   # restore unit power
+    i0 = np.floor(cols).astype(int) + 3
     w = (cols - np.floor(cols)).astype(np.float32)[:, None]
-    out = field[i0] * (1 - w)
-    out += field[i0 + 1] * w
+    out = np.zeros((len(cols), sc.n), dtype=np.complex64)
+    out[:, first:] = field[i0] * (1 - w)
+    out[:, first:] += field[i0 + 1] * w
     return out
 
 
@@ -159,7 +164,7 @@ def lung_patient(rng: np.random.Generator, spec: TaskSpec) -> dict:
         "muscle_cm": rng.uniform(0.4, 1.2),
         "breath_rate_per_min": rng.uniform(10, 26),
         "heart_rate_bpm": rng.uniform(55, 115),
-        "noise_db": rng.uniform(-50, -32),
+        "noise_db": rng.uniform(-66, -48),
     }
 
 
@@ -199,7 +204,7 @@ def lung_example(rng: np.random.Generator, label: int, patient: dict, spec: Task
     # Lung pulse: the heart shakes the lung a little, only where the lung touches the chest wall.
     hr = patient["heart_rate_bpm"] * rng.uniform(0.95, 1.05)
     pulse = contact * lung_pulse(t, hr, rng.uniform()) * rng.uniform(0.03, 0.12) * MM
-    pleura_db = rng.uniform(20, 30)
+    pleura_db = rng.uniform(22, 32)
     pleura_line = pleura + chest + pulse
     sc.add_reflectors(pleura_line[:, None], np.array([pleura_db]))
 
@@ -212,17 +217,21 @@ def lung_example(rng: np.random.Generator, label: int, patient: dict, spec: Task
     # Below the pleura: reverberation "sand". Sliding: the pattern moves through the beam with the
     # visceral pleura (lateral sliding plus out-of-plane change), so it decorrelates over slow time.
     # No sliding: the same pattern stays put (barcode).
-    below = sc.mask(pleura + 0.4 * MM, 1.0, 0.5 * MM) * np.exp(-(sc.z - pleura).clip(0) / (rng.uniform(1.2, 3) * CM))
-    below *= np.float32(10 ** (rng.uniform(-2, 4) / 20))
+    below = sc.mask(pleura + 0.4 * MM, 1.0, 0.5 * MM) * np.exp(-(sc.z - pleura).clip(0) / (rng.uniform(2, 4) * CM))
+    below *= np.float32(10 ** (rng.uniform(0, 6) / 20))
     static = ph.gaussian_speckle(rng, (sc.n,), sc.fc, sc.fs) * below
-    excursion = rng.uniform(2, 10) * MM * rng.uniform(1.0, 3.0)   # pattern path per breath (sliding + 3-D change)
-    path = np.cumsum(np.abs(np.gradient(breath)) * excursion * contact)
+    # Pattern path per breath: pleural sliding plus out-of-plane change of the reverberations. A floor
+    # keeps the sand moving in end-expiratory pauses (lung pulse, cardiac and vascular shimmer).
+    excursion = rng.uniform(4, 12) * MM * rng.uniform(1.5, 3.0)
+    speed = np.abs(np.gradient(breath)) * excursion
+    speed = np.maximum(speed, rng.uniform(0.2, 0.4) * speed.mean() + 1e-9)
+    path = np.cumsum(speed * contact)
     corr_len = rng.uniform(0.6, 1.2) * MM                         # ~ beam width
     c = contact.astype(np.float32)[:, None]
     if contact.min() < 1:
         sc.scene += ph.shift_lines(static, shift, sc.fc, sc.fs) * (1 - c)
     if contact.max() > 0:
-        sc.scene += ph.shift_lines(moving_pattern(rng, sc, path / (corr_len / 4), below),
+        sc.scene += ph.shift_lines(moving_pattern(rng, sc, path / (corr_len / 2), below),
                                    shift + sc.samples(pulse), sc.fc, sc.fs) * c
 
     # Rib shadow (nuisance): the probe rocks onto a rib edge for a moment; everything below goes dark.
@@ -262,7 +271,7 @@ def cardiac_patient(rng: np.random.Generator, spec: TaskSpec) -> dict:
         "chest_cm": rng.uniform(1.5, 3.0),
         "edd_cm": rng.uniform(3.8, 5.6),
         "fs_frac": rng.uniform(0.25, 0.42),       # fractional shortening
-        "noise_db": rng.uniform(-50, -32),
+        "noise_db": rng.uniform(-66, -48),
         "breath_rate_per_min": rng.uniform(10, 22),
     }
 
@@ -292,7 +301,7 @@ def cardiac_example(rng: np.random.Generator, label: int, patient: dict, spec: T
     d = contraction(t, onsets)
 
     breath = np.sin(2 * np.pi * patient["breath_rate_per_min"] / 60 * t + rng.uniform(0, 2 * np.pi))
-    move = (rng.uniform(0.5, 2.5) * breath + rng.uniform(0.02, 0.1) * smooth_noise(rng, t, 4.0)) * MM
+    move = (rng.uniform(0.2, 1.2) * breath + rng.uniform(0.02, 0.1) * smooth_noise(rng, t, 4.0)) * MM
 
     chest = patient["chest_cm"] * CM
     rvw_th, ivs_th, lvpw_th = (rng.uniform(0.3, 0.5) * CM, rng.uniform(0.7, 1.1) * CM, rng.uniform(0.7, 1.1) * CM)
@@ -354,7 +363,7 @@ ALINE_RATIONALE = (
 def aline_patient(rng: np.random.Generator, spec: TaskSpec) -> dict:
     """Traits of one simulated patient for the A-line task."""
     return {"fc_hz": spec.fc_hz * rng.uniform(0.7, 1.4), "fat_cm": rng.uniform(0.3, 1.5),
-            "noise_db": rng.uniform(-50, -30)}
+            "noise_db": rng.uniform(-66, -48)}
 
 
 def aline_example(rng: np.random.Generator, label: int, patient: dict, spec: TaskSpec, time: int,

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hwgen.errors import DataError, HwgenError
+from hwgen.errors import DataError, HwgenError, ModelError
 
 # Default synthetic set size without --data: trains in about a minute on 2 cores.
 DEFAULT_SYNTH_N = 300
@@ -88,7 +88,7 @@ def load_dataset(cfg: TrainConfig):
     from hwgen.data import load, synthesize
 
     if cfg.data:
-        dataset = load(cfg.data)
+        dataset = load(cfg.data, task=cfg.task)
         source = cfg.data
     else:
         shape = {k: v for k, v in (("time", cfg.time), ("depth", cfg.depth)) if v is not None}
@@ -185,7 +185,7 @@ def plot_history(phases: list[tuple[str, dict]], path: Path) -> None:
     start = 0
     for phase, hist in phases:
         epochs = np.arange(start + 1, start + 1 + len(hist.get("loss", [])))
-        for ax, key in zip(axes, ("loss", "accuracy")):
+        for ax, key in zip(axes, ("loss", "accuracy"), strict=True):
             for prefix, style in (("", "-"), ("val_", "--")):
                 if prefix + key in hist:
                     ax.plot(epochs, hist[prefix + key], style, label=f"{phase} {prefix or 'train_'}{key}".replace("_", " "))
@@ -193,7 +193,7 @@ def plot_history(phases: list[tuple[str, dict]], path: Path) -> None:
             for ax in axes:
                 ax.axvline(start + 0.5, color="grey", lw=0.8)
         start += len(epochs)
-    for ax, key in zip(axes, ("loss", "accuracy")):
+    for ax, key in zip(axes, ("loss", "accuracy"), strict=True):
         ax.set_xlabel("epoch")
         ax.set_ylabel(key)
         ax.legend(fontsize=7)
@@ -265,6 +265,8 @@ def train_model(cfg: TrainConfig) -> Path:
     from hwgen import models
     from hwgen.data import class_weights
 
+    if cfg.model not in models.MODELS:  # fail before spending time on data
+        raise ModelError(f"unknown model {cfg.model!r}; available: {', '.join(models.MODELS)}")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     set_determinism(cfg.seed)
@@ -359,7 +361,7 @@ def predict_file(run_dir, data_path, out_path=None) -> dict:
 
     run, config, _ = _read_run(run_dir)
     classes = config["classes"]
-    dataset = load(data_path)
+    dataset = load(data_path, task=config["task"])
     labelled = dataset.y is not None and len(dataset.y) == len(dataset.x)
     if labelled and dataset.classes is not None and len(dataset.classes):
         check_classes(dataset.classes, classes, str(data_path))
@@ -368,7 +370,7 @@ def predict_file(run_dir, data_path, out_path=None) -> dict:
     result = {
         "run": str(run), "data": str(data_path), "classes": classes,
         "predictions": [{"index": i, "class": classes[p], "probabilities": [round(float(v), 6) for v in row]}
-                        for i, (p, row) in enumerate(zip(pred, probs))],
+                        for i, (p, row) in enumerate(zip(pred, probs, strict=True))],
     }
     if labelled:
         scored = classification_metrics(dataset.y, pred, classes)

@@ -15,9 +15,9 @@ Costs below use T = output length, k = kernel, C = input channels, F = output fi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from tensorflow.keras import layers
 from qkeras import (
     QActivation,
     QConv1D,
@@ -28,6 +28,7 @@ from qkeras import (
     quantized_po2,
     quantized_relu,
 )
+from tensorflow.keras import initializers, layers
 
 # Blocks outside the hwgen hardware vocabulary; zoo.build refuses them unless allow_unconvertible=True.
 # Measured with hls4ml 1.3.0 (convert + compile, 16x8 input, ap_fixed<24,8>): SE converts and matches
@@ -40,6 +41,17 @@ UNCONVERTIBLE_BLOCKS = {
     "model / RTL), and hls4ml 1.3.0's conversion of it deviates from Keras by up to 0.086",
 }
 
+# He initialisation keeps activations at scale through ReLUs without batch norm, so small values do
+# not vanish under the quantized ReLU's step at initialisation.
+INIT = "he_normal"
+PO2_MAX = 0.5  # largest shift weight: makes QKeras' exponent range exactly 2^(po2_bits-1) values
+
+
+def depthwise_init(kernel: int):
+    """He initialisation for a depthwise kernel: its fan-in is the k taps of one channel. Keras's
+    default counts k * channels, which shrinks activations by sqrt(channels) per depthwise layer."""
+    return initializers.TruncatedNormal(stddev=math.sqrt(2.0 / kernel) / 0.8796)  # undo truncation shrink
+
 
 @dataclass(frozen=True)
 class Quant:
@@ -47,8 +59,9 @@ class Quant:
 
     ``bits=None`` builds the float twin of the same graph (same layer classes and names, no
     quantizers) used for float pre-training before QAT; weights transfer by layer name.
-    Weights: quantized_bits(bits, 0, alpha=1), range [-1, 1); shift layers: quantized_po2(po2_bits, 1),
-    sign * 2^-e. Biases: quantized_bits(max(bits, 8), 2, alpha=1) since they add at accumulator
+    Weights: quantized_bits(bits, 0, alpha=1), range [-1, 1); shift layers: quantized_po2(po2_bits, 0.5),
+    sign * 2^-e with e in 1..2^(po2_bits-1) (never zero), so a weight is exactly a sign bit and a
+    (po2_bits-1)-bit shift. (max_value=1 would give 2^(po2_bits-1)+1 exponents, one too many.) Biases: quantized_bits(max(bits, 8), 2, alpha=1) since they add at accumulator
     width. Activations: quantized_relu(bits, act_integer).
     """
 
@@ -65,7 +78,7 @@ class Quant:
         if self.is_float:
             return None
         if shift:
-            return quantized_po2(self.po2_bits, 1)
+            return quantized_po2(self.po2_bits, PO2_MAX)
         return quantized_bits(self.bits, 0, alpha=1)
 
     def bias(self):
@@ -89,7 +102,7 @@ def relu(x, name: str, q: Quant):
 def conv(x, name: str, filters: int, kernel: int, q: Quant, *, shift=False, stride=1, activate=True):
     """Standard convolution, the baseline: params k*C*F + F, MACs T*k*C*F. hls4ml: yes."""
     x = QConv1D(
-        filters, kernel, strides=stride, padding="same", name=name,
+        filters, kernel, strides=stride, padding="same", name=name, kernel_initializer=INIT,
         kernel_quantizer=q.kernel(shift), bias_quantizer=q.bias(),
     )(x)
     return relu(x, f"{name}_relu", q) if activate else x
@@ -106,7 +119,7 @@ def depthwise(x, name: str, kernel: int, q: Quant, *, shift=False, stride=1, act
     steps, channels = x.shape[1], x.shape[2]
     x = layers.Reshape((steps, 1, channels), name=f"{name}_to2d")(x)
     x = QDepthwiseConv2D(
-        (kernel, 1), strides=(stride, 1), padding="same", name=name,
+        (kernel, 1), strides=(stride, 1), padding="same", name=name, depthwise_initializer=depthwise_init(kernel),
         depthwise_quantizer=q.kernel(shift), bias_quantizer=q.bias(),
     )(x)
     x = layers.Reshape((x.shape[1], channels), name=f"{name}_to1d")(x)
@@ -122,7 +135,7 @@ def separable(x, name: str, filters: int, kernel: int, q: Quant, *, shift=False,
     sign * 2^-e (quantized_po2): the DeepShift "Q" mode, so the hardware shifts instead of multiplying.
     """
     x = QSeparableConv1D(
-        filters, kernel, padding="same", name=name,
+        filters, kernel, padding="same", name=name, depthwise_initializer=depthwise_init(kernel), pointwise_initializer=INIT,
         depthwise_quantizer=q.kernel(shift), pointwise_quantizer=q.kernel(shift), bias_quantizer=q.bias(),
     )(x)
     return relu(x, f"{name}_relu", q) if activate else x

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 import tensorflow as tf
-from tensorflow.keras import layers
 from qkeras import QActivation, QDense
+from tensorflow.keras import layers
 
 from hwgen.errors import ModelError
 from hwgen.models import blocks
@@ -32,6 +32,7 @@ DEFAULTS = {
     "width": 1.0,  # multiplies the stage filters (16, 32, 64)
     "depth": 1,  # blocks per stage
     "kernel": 9,  # taps along slow time
+    "input_pool": 1,  # average-pool factor along time before the first stage (denoises, cuts MACs)
     "pools": (4, 4, 2),  # max-pool factor after each stage
     "act_integer": None,  # integer bits of activations (default 3 for >= 6 bits, else 2)
     "po2_bits": 4,  # bits of the power-of-two weights of shift layers (sign + exponent)
@@ -62,7 +63,7 @@ def build(name: str, input_shape, n_classes: int, **cfg) -> tf.keras.Model:
         raise ModelError(f"model {name!r}: unknown setting(s) {sorted(unknown)}; accepted: {sorted(DEFAULTS)}")
     cfg = {**DEFAULTS, **cfg}
     _check_settings(name, cfg, n_classes)
-    steps, channels = _sequence_shape(name, input_shape, cfg["pools"])
+    steps, channels = _sequence_shape(name, input_shape, (cfg["input_pool"], *cfg["pools"]))
     q = Quant(bits=cfg["bits"], act_integer=cfg["act_integer"], po2_bits=cfg["po2_bits"])
 
     inputs = layers.Input(tuple(int(s) for s in input_shape), name="x_in")  # "input" is reserved in hls4ml
@@ -70,10 +71,12 @@ def build(name: str, input_shape, n_classes: int, **cfg) -> tf.keras.Model:
     if int(input_shape[0]) == 1:
         x = layers.Reshape((steps, channels), name="to_depth_seq")(x)
     x = QActivation(q.input(), name="input_q")(x)
+    if cfg["input_pool"] > 1:
+        x = layers.AveragePooling1D(cfg["input_pool"], name="pool0")(x)
     filters = [max(2, 2 * round(f * cfg["width"] / 2)) for f in BASE_FILTERS]
     if name == "mobilenet":
         x = blocks.conv(x, "stem", filters[0], 1, q)
-    for stage, (f, pool) in enumerate(zip(filters, cfg["pools"]), start=1):
+    for stage, (f, pool) in enumerate(zip(filters, cfg["pools"], strict=True), start=1):
         for i in range(1, cfg["depth"] + 1):
             x = _block(name, x, f"b{stage}" if cfg["depth"] == 1 else f"b{stage}_{i}", f, cfg, q)
         if cfg["attention"]:
@@ -85,7 +88,25 @@ def build(name: str, input_shape, n_classes: int, **cfg) -> tf.keras.Model:
         n_classes, name="logits", kernel_quantizer=q.kernel(shift=name == "shiftcnn"), bias_quantizer=q.bias()
     )(x)
     outputs = layers.Activation("softmax", name="softmax")(x)
-    return tf.keras.Model(inputs, outputs, name=name)
+    model = tf.keras.Model(inputs, outputs, name=name)
+    _start_as_high_pass(model)
+    return model
+
+
+def _start_as_high_pass(model) -> None:
+    """Make every temporal kernel (k > 1 taps) sum to zero over its taps at initialisation.
+
+    In an M-mode the static depth profile (skin, pleura, A-line reverberations) is shared by all
+    classes, while the classes differ in how the texture changes over slow time. Without batch norm
+    a randomly initialised net is dominated by the static part and barely learns on the small
+    synthetic sets; starting from high-pass (zero-DC) kernels fixes that. Training may move away.
+    """
+    for layer in model.layers:
+        for weight in layer.weights:
+            short = weight.name.split("/")[-1].split(":")[0]
+            if short in ("kernel", "depthwise_kernel") and len(weight.shape) >= 3 and weight.shape[0] > 1:
+                value = weight.numpy()
+                weight.assign(value - value.mean(axis=0, keepdims=True))
 
 
 def _block(name, x, block_name, filters, cfg, q):
@@ -111,6 +132,8 @@ def _check_settings(name, cfg, n_classes):
         raise ModelError(f"model {name!r}: width must be > 0 and depth an integer >= 1")
     if not (isinstance(cfg["kernel"], int) and cfg["kernel"] >= 1):
         raise ModelError(f"model {name!r}: kernel must be an integer >= 1, got {cfg['kernel']!r}")
+    if not (isinstance(cfg["input_pool"], int) and cfg["input_pool"] >= 1):
+        raise ModelError(f"model {name!r}: input_pool must be an integer >= 1, got {cfg['input_pool']!r}")
     if len(cfg["pools"]) != len(BASE_FILTERS) or any(int(p) < 1 for p in cfg["pools"]):
         raise ModelError(f"model {name!r}: pools needs {len(BASE_FILTERS)} factors >= 1, got {cfg['pools']!r}")
     attention = cfg["attention"]

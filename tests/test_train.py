@@ -1,0 +1,101 @@
+"""Training and prediction end to end on a tiny synthetic set: artifacts, metrics, determinism,
+prediction round trip and the bad-input errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("tensorflow")
+from hwgen import models  # noqa: E402
+from hwgen.data import save, synthesize  # noqa: E402
+from hwgen.errors import DataError, HwgenError  # noqa: E402
+from hwgen.train import TrainConfig, classification_metrics, predict, predict_file, train_model  # noqa: E402
+
+TINY = dict(task="lung", model="shiftcnn", n=24, time=32, depth=16, epochs=2, float_epochs=1, batch_size=8,
+            qat_from_float=True, progress=False, model_cfg={"kernel": 3})
+ARTIFACTS = ("model.h5", "metrics.json", "config.json", "preprocess.json", "split.json", "test.npz",
+             "confusion.png", "history.png")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return train_model(TrainConfig(out=str(tmp_path_factory.mktemp("run") / "lung"), **TINY))
+
+
+def test_training_writes_every_artifact(run):
+    for name in ARTIFACTS:
+        assert (run / name).is_file() and (run / name).stat().st_size > 0, name
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert set(metrics["per_class"]) == {"sliding", "absent", "lung_point"}
+    assert np.sum(metrics["confusion"]) == metrics["n"] > 0
+    assert metrics["epochs_run"] == {"float": 1, "qat": 2}
+    model = models.load(run)
+    assert metrics["macs"] == models.count_macs(model) and metrics["weight_bits"] == models.weight_bits(model)
+    split = json.loads((run / "split.json").read_text())
+    parts = [set(split[k]) for k in ("train", "val", "test")]
+    assert sum(map(len, parts)) == split["n_examples"] == 24 and not (parts[0] & parts[2])
+    test = np.load(run / "test.npz")
+    assert test["x"].shape == (len(split["test"]), 32, 16) and list(test["index"]) == split["test"]
+
+
+def test_patients_never_cross_the_split(run):
+    split = json.loads((run / "split.json").read_text())
+    group = synthesize("lung", 24, seed=0, time=32, depth=16).group
+    assert not set(group[split["train"]]) & set(group[split["test"]])
+
+
+def test_same_seed_gives_the_same_weights(run, tmp_path):
+    again = train_model(TrainConfig(out=str(tmp_path / "again"), **TINY))
+    for a, b in zip(models.load(run).get_weights(), models.load(again).get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_predict_reuses_the_training_preprocessing(run, tmp_path):
+    test = np.load(run / "test.npz")
+    raw = synthesize("lung", 24, seed=0, time=32, depth=16)
+    probs = predict(run, raw.x[test["index"]])
+    expected = models.load(run).predict(test["x"], verbose=0)
+    np.testing.assert_allclose(probs, expected, atol=1e-6)
+
+    path = tmp_path / "rec.npz"
+    save(synthesize("lung", 6, seed=3, time=64, depth=24), path)  # another shape: preprocess resizes
+    result = predict_file(run, path, tmp_path / "preds.json")
+    written = json.loads((tmp_path / "preds.json").read_text())
+    assert len(written["predictions"]) == 6 and np.sum(written["confusion"]) == 6
+    assert all(abs(sum(p["probabilities"]) - 1) < 1e-4 for p in written["predictions"])
+    assert 0 <= result["accuracy"] <= 1
+
+
+def test_predict_rejects_a_file_of_another_task(run, tmp_path):
+    path = tmp_path / "heart.npz"
+    save(synthesize("cardiac", 4, seed=0, time=32, depth=16), path)
+    with pytest.raises(DataError, match="heart.npz"):
+        predict_file(run, path)
+    with pytest.raises(HwgenError, match="not a hwgen run"):
+        predict(tmp_path, np.zeros((1, 32, 16), np.float32))
+
+
+def test_training_rejects_data_whose_classes_do_not_match_the_task(tmp_path):
+    path = tmp_path / "heart.npz"
+    save(synthesize("cardiac", 8, seed=0, time=32, depth=16), path)
+    with pytest.raises(DataError, match="heart.npz"):
+        train_model(TrainConfig(out=str(tmp_path / "r"), **{**TINY, "data": str(path)}))
+
+
+def test_metrics_on_a_hand_checked_example():
+    m = classification_metrics([0, 0, 1, 1, 2, 2], [0, 1, 1, 1, 2, 0], ["a", "b", "c"])
+    assert m["confusion"] == [[1, 1, 0], [0, 2, 0], [1, 0, 1]]
+    assert m["accuracy"] == pytest.approx(4 / 6)
+    assert m["per_class"]["a"]["sensitivity"] == pytest.approx(0.5)
+    assert m["per_class"]["a"]["specificity"] == pytest.approx(3 / 4)  # one false positive among 4 negatives
+    assert m["per_class"]["b"]["f1"] == pytest.approx(2 * (2 / 3) * 1 / (2 / 3 + 1))
+
+
+def test_cli_train_reports_a_bad_model_name_in_one_line(capsys, tmp_path):
+    from hwgen.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--model", "resnet", "--n", "8", "--time", "32", "--depth", "16", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "available: cnn, dscnn" in capsys.readouterr().err

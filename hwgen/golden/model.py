@@ -59,14 +59,16 @@ class Node:
 class GoldenModel:
     """Runs a typed integer graph on batches; the single source of truth for the hardware result."""
 
-    def __init__(self, nodes: list[Node]):
+    def __init__(self, nodes: list[Node], partial: bool = False):
+        """`partial`: allow untyped nodes (precision inference runs the graph while it types it)."""
         self.nodes = list(nodes)
         self.by_name = {n.name: n for n in self.nodes}
         missing = [n.name for n in self.nodes if n.out is None or (n.op in WEIGHTED_OPS and n.acc is None)]
-        if missing:
+        if missing and not partial:
             raise ValueError(f"nodes without types (run infer_precision first): {missing}")
         self.output = self.nodes[-1].name
         self.input_clipped = 0
+        self.acc_overflows: dict[str, int] = {}  # of the last run: accumulator wraps only
 
     @property
     def input_type(self) -> Fixed:
@@ -80,8 +82,9 @@ class GoldenModel:
         """
         values: dict[str, np.ndarray] = {}
         overflows: dict[str, int] = {}
+        self.acc_overflows = {}
         for node in self.nodes:
-            values[node.name], overflows[node.name] = self._run_node(node, x, values)
+            values[node.name], overflows[node.name] = self.run_node(node, x, values)
             if node.op == "input":  # inputs outside [0, 1) clip by design (1.0 -> 255/256): not an overflow
                 self.input_clipped, overflows[node.name] = overflows[node.name], 0
             if strict and overflows[node.name]:
@@ -96,7 +99,8 @@ class GoldenModel:
     def type_of(self, name: str) -> Fixed:
         return self.by_name[name].out
 
-    def _run_node(self, node: Node, x, values) -> tuple[np.ndarray, int]:
+    def run_node(self, node: Node, x, values: dict) -> tuple[np.ndarray, int]:
+        """One node on a batch, given its inputs' values (and x for the input node)."""
         if node.op == "input":
             return node.out.quantize(np.asarray(x, dtype=np.float64).reshape((-1,) + tuple(node.shape)))
         args = [values[i] for i in node.inputs]
@@ -109,14 +113,21 @@ class GoldenModel:
             return gl.concatenate(args, types, node.out)
         if node.op in ("relu", "quant"):
             return gl.cast(args[0], types[0], node.out, relu=node.op == "relu")
-        return _per_sample(lambda s: _single(node, s, types[0]), args[0])
+        acc_counter = [0]
+        result = _per_sample(lambda s: _single(node, s, types[0], acc_counter), args[0])
+        self.acc_overflows[node.name] = acc_counter[0]
+        return result
 
 
-def _single(node: Node, x, x_type: Fixed) -> tuple[np.ndarray, int]:
-    """One sample through a time-structured node; returns (ints, n_overflow) with the result cast."""
+def _single(node: Node, x, x_type: Fixed, acc_counter: list | None = None) -> tuple[np.ndarray, int]:
+    """One sample through a time-structured node; returns (ints, n_overflow) with the result cast.
+
+    Accumulator overflows are also added to `acc_counter[0]` when given.
+    """
     a = node.attrs
+    acc_counter = acc_counter if acc_counter is not None else [0]
     if a.get("as2d"):  # a 1-D depthwise carried as QDepthwiseConv2D on (time, 1, ch)
-        out, n = _single(_as_1d(node), x[:, 0, :], x_type)
+        out, n = _single(_as_1d(node), x[:, 0, :], x_type, acc_counter)
         return out[:, None, :], n
     if node.op == "maxpool":
         return gl.max_pool(x, a["pool"], a["stride"]), 0
@@ -130,6 +141,7 @@ def _single(node: Node, x, x_type: Fixed) -> tuple[np.ndarray, int]:
         acc, n_acc = gl.conv(x, x_type, node.kernel, node.bias, node.acc, a.get("stride", 1),
                              a.get("padding", "valid"), depthwise=node.op == "depthwise")
     out, n_out = gl.cast(acc, node.acc, node.out)
+    acc_counter[0] += n_acc
     return out, n_acc + n_out
 
 

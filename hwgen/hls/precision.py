@@ -68,9 +68,7 @@ def infer_precision(nodes: list[Node], calib_x, policy: PrecisionPolicy | None =
         ins = [typed[[t.name for t in typed].index(i)] for i in node.inputs]
         _choose_types(node, ins, values, consumers[node.name], is_last[node.name], policy, notes)
         typed.append(node)
-        step = GoldenModel.__new__(GoldenModel)  # run one node with the types chosen so far
-        step.nodes, step.by_name, step.output = typed, {t.name: t for t in typed}, node.name
-        values[node.name], _ = step._run_node(node, calib_x, values)
+        values[node.name], _ = GoldenModel(typed, partial=True).run_node(node, calib_x, values)
     for note in notes:
         warnings.warn(note, stacklevel=2)
     return notes

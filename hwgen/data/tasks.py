@@ -295,9 +295,13 @@ def cardiac_example(rng: np.random.Generator, label: int, patient: dict, spec: T
     lo, hi = HR_RANGES[kind]
     hr = rng.uniform(lo, hi)
     cv = rng.uniform(0.2, 0.35) if kind == "irregular" else rng.uniform(0.0, 0.025)
-    onsets = beat_onsets(rng, 60.0 / hr, spec.span_s, cv)
+    for _ in range(50):   # irregular: redraw until the shown beats vary by > 15 % beat to beat
+        onsets = beat_onsets(rng, 60.0 / hr, spec.span_s, cv)
+        rr = np.diff(onsets[(onsets >= -1.0) & (onsets <= spec.span_s + 1.0)])
+        variation = float(np.mean(np.abs(np.diff(rr))) / rr.mean()) if len(rr) > 1 else 0.0
+        if kind != "irregular" or variation > 0.15:
+            break
     inside = onsets[(onsets >= 0) & (onsets <= spec.span_s)]
-    rr = np.diff(onsets[(onsets >= -1.0) & (onsets <= spec.span_s + 1.0)])
     d = contraction(t, onsets)
 
     breath = np.sin(2 * np.pi * patient["breath_rate_per_min"] / 60 * t + rng.uniform(0, 2 * np.pi))
@@ -343,6 +347,7 @@ def cardiac_example(rng: np.random.Generator, label: int, patient: dict, spec: T
     rr_shown = rr if len(rr) else np.array([60.0 / hr])
     params = {
         "heart_rate_bpm": round(float(60.0 / rr_shown.mean()), 3), "rr_cv": round(float(rr_shown.std() / rr_shown.mean()), 4),
+        "rr_variation": round(variation, 4),
         "beats_shown": int(len(inside)), "fc_hz": round(sc.fc, 1), "gain_db": round(gain_db, 3),
         "edd_cm": round(edd / CM, 3), "fractional_shortening": round(float(patient["fs_frac"]), 4),
         "noise_db": round(patient["noise_db"], 3),

@@ -1,0 +1,108 @@
+"""Benchmark of the ultrasound data generator: speed per task and the physics figures it must meet.
+
+Prints a table and writes bench/results/data.json. Speed is given as wall time and as this process's
+CPU time (the machine may be shared: CPU time is what one core spends). Run:
+
+    .venv/bin/python bench/data.py            # 600 lung examples (the issue's target: < 30 s on one core)
+    .venv/bin/python bench/data.py --n 120    # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from hwgen.data import physics as ph  # noqa: E402
+from hwgen.data import synthesize  # noqa: E402
+from hwgen.data.measure import (  # noqa: E402
+    RAYLEIGH_MEAN_OVER_STD,
+    heart_rate_bpm,
+    speckle_ratio,
+    temporal_correlation,
+)
+
+RESULTS = Path(__file__).parent / "results" / "data.json"
+
+
+def speed(task: str, n: int, seed: int = 7) -> dict:
+    """Wall and CPU time to synthesise n examples of a task at its default size."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    ds = synthesize(task, n, seed)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    lines = ds.x.shape[0] * ds.x.shape[1]
+    return {"task": task, "n": n, "shape": list(ds.x.shape), "wall_s": wall, "cpu_s": cpu,
+            "examples_per_s_cpu": n / cpu, "lines_per_s_cpu": lines / cpu,
+            "examples_per_s_wall": n / wall, "lines_per_s_wall": lines / wall}
+
+
+def speckle() -> dict:
+    """Envelope mean/std of fully developed speckle (10 scatterers per resolution cell) at three probes."""
+    out = {}
+    for fc in (2.5e6, 3.5e6, 7.5e6):
+        fs = 4 * fc
+        env = ph.envelope(ph.echo_rf(ph.scatterers(np.random.default_rng(1), (200, 4000), fc, fs), fc, fs))
+        out[f"{fc / 1e6:g}MHz"] = speckle_ratio(env[:, 50:-50])
+    return out
+
+
+def decorrelation(n: int = 90, seed: int = 3) -> dict:
+    """Slow-time correlation below the pleura at lag 0.25 s, per lung class (1 = frozen)."""
+    ds = synthesize("lung", n, seed)
+    lag = int(0.25 * ds.meta["line_rate_hz"])
+    bins = ds.x.shape[2]
+    per_class: dict[str, list[float]] = {c: [] for c in ds.classes}
+    for i in range(n):
+        top = int(np.ceil(ds.params[i]["pleura_depth_cm"] / ds.meta["depth_cm"] * bins)) + 1
+        per_class[ds.classes[ds.y[i]]].append(temporal_correlation(ds.x[i], top, top + bins // 6, lag))
+    return {c: {"median": float(np.median(v)), "min": float(np.min(v)), "max": float(np.max(v))}
+            for c, v in per_class.items()}
+
+
+def heart_rate(n: int = 80, seed: int = 3) -> dict:
+    """Heart rate from autocorrelation vs the generator's value, regular rhythms."""
+    ds = synthesize("cardiac", n, seed)
+    err = np.array([heart_rate_bpm(ds.x[i], ds.meta["line_rate_hz"]) / ds.params[i]["heart_rate_bpm"] - 1
+                    for i in range(n) if ds.classes[ds.y[i]] != "irregular"])
+    return {"examples": int(len(err)), "max_abs_error_pct": float(np.abs(err).max() * 100),
+            "mean_abs_error_pct": float(np.abs(err).mean() * 100)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=600, help="lung examples for the speed run")
+    args = parser.parse_args()
+    runs = [speed("lung", args.n), speed("cardiac", max(args.n // 5, 12)), speed("aline", args.n * 5)]
+    print(f"{'task':8} {'n':>6} {'shape':>16} {'wall s':>8} {'cpu s':>8} {'ex/s(cpu)':>10} {'lines/s(cpu)':>13}")
+    for r in runs:
+        print(f"{r['task']:8} {r['n']:6d} {str(tuple(r['shape'][1:])):>16} {r['wall_s']:8.2f} {r['cpu_s']:8.2f} "
+              f"{r['examples_per_s_cpu']:10.1f} {r['lines_per_s_cpu']:13,.0f}")
+    lung = runs[0]
+    per600 = lung["cpu_s"] / lung["n"] * 600
+    print(f"\n600 lung examples: {per600:.1f} s CPU (target < 30 s on one core)")
+    sp = speckle()
+    print("speckle envelope mean/std (Rayleigh 1.913): " + ", ".join(f"{k} {v:.3f}" for k, v in sp.items()))
+    dec = decorrelation()
+    print("slow-time correlation below the pleura at 0.25 s (median [min, max]):")
+    for c, v in dec.items():
+        print(f"  {c:11} {v['median']:.3f} [{v['min']:.3f}, {v['max']:.3f}]")
+    hr = heart_rate()
+    print(f"heart rate by autocorrelation: max |error| {hr['max_abs_error_pct']:.2f} %, "
+          f"mean {hr['mean_abs_error_pct']:.2f} % over {hr['examples']} regular examples")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "speed": runs, "lung_600_cpu_s": per600, "speckle_mean_over_std": sp,
+        "rayleigh_mean_over_std": RAYLEIGH_MEAN_OVER_STD, "lung_correlation_lag_0p25s": dec,
+        "heart_rate": hr,
+    }, indent=2))
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,6 +23,7 @@ from hwgen.errors import DataError, HwgenError, ModelError
 from hwgen.golden.model import GoldenModel, Node
 from hwgen.hls import config as hcfg
 from hwgen.hls.precision import PrecisionPolicy, infer_precision, types_from_json, types_to_json
+from hwgen.hls.workarounds import check_padding_wiring, patched_zero_padding
 
 PROJECT = "hls4ml_prj"
 PROJECT_NAME = "hwgen_net"
@@ -119,11 +120,13 @@ def _build(out: Path, keras, logits, nodes, board: Board, settings: dict, status
     cfg = hcfg.hls_config(logits, nodes, board.hls_backend, strategy=settings["strategy"],
                           reuse=settings["reuse"], layer_settings=settings["layer_settings"])
     status(f"writing the hls4ml project ({settings['io_type']}, {board.part})")
-    hls_model = hls4ml.converters.convert_from_keras_model(
-        logits, hls_config=cfg, output_dir=str(out / PROJECT), project_name=PROJECT_NAME,
-        io_type=settings["io_type"], backend=board.hls_backend, part=board.part,
-        clock_period=board.clock_period_ns,
-    )
+    with patched_zero_padding():
+        hls_model = hls4ml.converters.convert_from_keras_model(
+            logits, hls_config=cfg, output_dir=str(out / PROJECT), project_name=PROJECT_NAME,
+            io_type=settings["io_type"], backend=board.hls_backend, part=board.part,
+            clock_period=board.clock_period_ns,
+        )
+    check_padding_wiring(hls_model)
     problems = hcfg.check_types(hls_model, nodes)
     if problems:
         raise ModelError("hls4ml did not take hwgen's precisions: " + "; ".join(problems))

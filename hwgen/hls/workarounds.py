@@ -1,0 +1,56 @@
+"""Workarounds for hls4ml 1.3.0 faults that hwgen's C-sim comparison found, each scoped and checked.
+
+1. io_stream zero padding wired to the wrong consumer. `InsertZeroPaddingBeforeConv1D` calls
+   `model.insert_node(padding)` without `before=`, so when the tensor feeding a 'same'-padded Conv1D
+   has several consumers (a fire module: a 1x1 and a k-wide conv read the same squeeze output), the
+   padding is spliced in front of the FIRST consumer instead of the convolution: the 1x1 conv gets
+   the padded stream and the k-wide conv an unpadded one. C-sim differs from golden from that layer
+   on (hwgen names it). `patched_zero_padding()` makes the pass insert before the convolution it
+   belongs to, and `check_padding_wiring` refuses any project where a `zp1d_<X>` layer does not feed X.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from hwgen.errors import ModelError
+
+
+@contextmanager
+def patched_zero_padding():
+    """Within the block, hls4ml inserts each Conv1D's zero padding directly before that Conv1D."""
+    from hls4ml.backends.vivado.passes import conv_same_pad
+
+    cls = conv_same_pad.InsertZeroPaddingBeforeConv1D
+    original = cls.transform
+
+    def transform(self, model, node):
+        insert = model.insert_node
+
+        def insert_before_node(new_node, before=None, input_idx=0):
+            return insert(new_node, before=before or node, input_idx=input_idx)
+
+        model.insert_node = insert_before_node
+        try:
+            return original(self, model, node)
+        finally:
+            model.insert_node = insert
+
+    cls.transform = transform
+    try:
+        yield
+    finally:
+        cls.transform = original
+
+
+def check_padding_wiring(hls_model) -> None:
+    """Every zp1d_<X> padding layer must feed X and only X; anything else is refused."""
+    layers = list(hls_model.get_layers())
+    for pad in layers:
+        if pad.class_name != "ZeroPadding1D" or not pad.name.startswith("zp1d_"):
+            continue
+        target = pad.name[len("zp1d_"):]
+        readers = [lay.name for lay in layers if set(lay.inputs) & set(pad.outputs)]
+        if readers != [target]:
+            raise ModelError(f"hls4ml wired the zero padding of {target!r} into {readers} (hls4ml 1.3.0 io_stream "
+                             "padding fault); hwgen refuses this project: try --io parallel")

@@ -353,19 +353,30 @@ def run(kernel: str, params: Mapping[str, object], module: str, sim: str | None 
     if arrays:
         np.savez(test_dir / ARRAYS_FILE, **arrays)
         env[ENV_ARRAYS] = str(test_dir / ARRAYS_FILE)
-    return _runner(sim).test(
-        test_module=module,
-        hdl_toplevel=toplevel,
-        hdl_toplevel_lang="verilog",
-        build_dir=build_dir,
-        test_dir=test_dir,
-        testcase=testcase,
-        seed=seed,
-        extra_env=env,
-        waves=waves_requested(),
-        timescale=("1ns", "1ps"),
-        log_file=test_dir / "sim.log",
-    )
+    try:
+        return _runner(sim).test(
+            test_module=module,
+            hdl_toplevel=toplevel,
+            hdl_toplevel_lang="verilog",
+            build_dir=build_dir,
+            test_dir=test_dir,
+            testcase=testcase,
+            seed=seed,
+            extra_env=env,
+            waves=waves_requested(),
+            timescale=("1ns", "1ps"),
+            log_file=test_dir / "sim.log",
+        )
+    except SystemExit as err:  # the runner exits on failed tests; say which and why
+        raise AssertionError(f"{sim} simulation of {build_dir.name} failed:\n"
+                             f"{_sim_failures(test_dir / 'sim.log')}") from err
+
+
+def _sim_failures(log: Path, limit: int = 30) -> str:
+    """The lines of a cocotb log that explain a failure: HDL $fatal/$error, failed tests, asserts."""
+    lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
+    keep = re.compile(r"%(Fatal|Error)|FATAL|ERROR|failed|Error:|AssertionError|SimFailure")
+    return "\n".join([ln.strip() for ln in lines if keep.search(ln)][:limit]) or "\n".join(lines[-limit:])
 
 
 def elaborate(kernel: str, params: Mapping[str, object], sim: str | None = None,

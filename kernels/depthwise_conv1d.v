@@ -1,0 +1,152 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * Depthwise 1-D convolution engine: every channel convolved with its own K-tap filter.
+ *
+ * In:  activation frames, T time steps x CH channels, PAR channels per beat.
+ * Out: exact accumulators (bias included), ACC_W bits per lane, PAR channels per beat, CH/PAR
+ *      beats per output time step; equals hwgen.golden.ops.depthwise_conv1d(x, w, b, STRIDE,
+ *      PADDING) bit for bit. tlast on the frame's last beat.
+ *
+ * An embedded line_buffer_1d gives one window beat (K taps x PAR channels) per output beat, so
+ * K*PAR multipliers produce PAR accumulators per cycle at full rate: one input beat per cycle at
+ * STRIDE 1. Two pipeline stages (operands + weights, then products + bias into the output
+ * register) stall together while the output register is full.
+ *
+ * Weights: WEIGHT_FILE holds CH/PAR words; word g packs K*PAR WEIGHT_W-bit two's complement
+ * weights, lane k*PAR + i = w[k][g*PAR + i] (lane 0 in the low bits). BIAS_FILE holds CH/PAR
+ * words of PAR BIAS_W-bit biases. hwgen.rtl.memfile.write_depthwise_conv1d writes both.
+ */
+module depthwise_conv1d #(
+    parameter DATA_W = 8,
+    parameter WEIGHT_W = 8,
+    parameter BIAS_W = 16,
+    parameter ACC_W = 20,              // must hold every exact sum (checked)
+    parameter CH = 8,
+    parameter K = 3,
+    parameter STRIDE = 1,
+    parameter PADDING = "same",
+    parameter T = 32,                  // time steps per input frame
+    parameter PAR = 2,                 // channels per beat
+    parameter WEIGHT_FILE = "weights.mem",
+    parameter BIAS_FILE = "bias.mem"
+) (
+    input  wire                    clk,
+    input  wire                    rst,
+
+    input  wire [PAR*DATA_W-1:0]   s_axis_tdata,
+    input  wire                    s_axis_tvalid,
+    output wire                    s_axis_tready,
+    input  wire                    s_axis_tlast,
+
+    output reg  [PAR*ACC_W-1:0]    m_axis_tdata,
+    output reg                     m_axis_tvalid,
+    input  wire                    m_axis_tready,
+    output reg                     m_axis_tlast
+);
+
+localparam PAR_S = PAR > 0 ? PAR : 1;
+localparam GROUPS = CH / PAR_S > 0 ? CH / PAR_S : 1;
+localparam TAPS = K * PAR;
+localparam MAG = DATA_W + WEIGHT_W - 2;              // log2 of the largest product magnitude
+localparam PROD_W = MAG + 2;
+localparam SUM_BITS = MAG + $clog2(K + 1) + 1;
+localparam ACC_MIN = (SUM_BITS > BIAS_W ? SUM_BITS : BIAS_W) + 1;
+localparam G_W = GROUPS > 1 ? $clog2(GROUPS) : 1;
+localparam integer GROUPS_M1 = GROUPS - 1;
+localparam [G_W-1:0] LAST_GROUP = GROUPS_M1[G_W-1:0];
+
+initial begin
+    if (PAR < 1 || CH < 1 || CH % PAR != 0)
+        $fatal(1, "depthwise_conv1d: parameter CH (%0d) must be a positive multiple of PAR (%0d)", CH, PAR);
+    if (WEIGHT_W < 2)
+        $fatal(1, "depthwise_conv1d: parameter WEIGHT_W (%0d) must be >= 2", WEIGHT_W);
+    if (BIAS_W < 1)
+        $fatal(1, "depthwise_conv1d: parameter BIAS_W (%0d) must be >= 1", BIAS_W);
+    if (ACC_W < ACC_MIN)
+        $fatal(1, "depthwise_conv1d: parameter ACC_W (%0d) is narrower than the %0d bits an exact accumulator needs", ACC_W, ACC_MIN);
+end
+
+// ---------------------------------------------------------------- windows
+wire [TAPS*DATA_W-1:0] win_tdata;
+wire win_tvalid, win_tlast;
+wire ce = !m_axis_tvalid || m_axis_tready;   // the whole pipeline advances together
+
+line_buffer_1d #(
+    .DATA_W(DATA_W), .CH(CH), .PAR(PAR), .K(K), .STRIDE(STRIDE), .PADDING(PADDING), .T(T)
+) u_window (
+    .clk(clk), .rst(rst),
+    .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
+    .s_axis_tlast(s_axis_tlast),
+    .m_axis_tdata(win_tdata), .m_axis_tvalid(win_tvalid), .m_axis_tready(ce),
+    .m_axis_tlast(win_tlast)
+);
+
+// ---------------------------------------------------------------- stage 1: operands
+reg [TAPS*WEIGHT_W-1:0] weight_rom [0:GROUPS-1];
+reg [PAR*BIAS_W-1:0] bias_rom [0:GROUPS-1];
+
+initial begin
+    $readmemh(WEIGHT_FILE, weight_rom);
+    $readmemh(BIAS_FILE, bias_rom);
+end
+
+reg [G_W-1:0] group;
+reg s1_valid, s1_last;
+reg [TAPS*DATA_W-1:0] s1_window;
+reg [TAPS*WEIGHT_W-1:0] s1_weights;
+reg [PAR*BIAS_W-1:0] s1_bias;
+
+always @(posedge clk) begin
+    if (ce) begin
+        s1_valid <= win_tvalid;
+        s1_last <= win_tlast;
+        s1_window <= win_tdata;
+        s1_weights <= weight_rom[group];
+        s1_bias <= bias_rom[group];
+        if (win_tvalid)
+            group <= group == LAST_GROUP ? {G_W{1'b0}} : group + 1'b1;
+    end
+    if (rst) begin
+        s1_valid <= 1'b0;
+        group <= {G_W{1'b0}};
+    end
+end
+
+// ---------------------------------------------------------------- stage 2: products + bias
+/* verilator lint_off WIDTHEXPAND */  // signed operands sign-extend to the wider width
+reg signed [ACC_W-1:0] acc;
+reg signed [BIAS_W-1:0] bias;
+reg signed [DATA_W-1:0] x;
+reg signed [WEIGHT_W-1:0] w;
+reg signed [PROD_W-1:0] prod;
+integer i, k;
+
+always @(posedge clk) begin
+    if (ce) begin
+        m_axis_tvalid <= s1_valid;
+        m_axis_tlast <= s1_last;
+        for (i = 0; i < PAR; i = i + 1) begin
+            bias = s1_bias[i*BIAS_W +: BIAS_W];
+            acc = bias;
+            for (k = 0; k < K; k = k + 1) begin
+                x = s1_window[(k*PAR + i)*DATA_W +: DATA_W];
+                w = s1_weights[(k*PAR + i)*WEIGHT_W +: WEIGHT_W];
+                prod = x * w;
+                acc = acc + prod;
+            end
+            m_axis_tdata[i*ACC_W +: ACC_W] <= acc;
+        end
+    end
+    if (rst) begin
+        m_axis_tvalid <= 1'b0;
+        m_axis_tlast <= 1'b0;
+    end
+end
+/* verilator lint_on WIDTHEXPAND */
+
+endmodule
+
+`resetall

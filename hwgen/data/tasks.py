@@ -53,21 +53,26 @@ def beat_onsets(rng: np.random.Generator, rr_mean: float, span: float, cv: float
     """Beat onset times covering [-2 s, span]: RR intervals log-normal around rr_mean with variation cv."""
     n = int(np.ceil((span + 2.0) / rr_mean * 1.5)) + 4
     rr = rr_mean * np.exp(cv * rng.standard_normal(n) - 0.5 * cv**2) if cv > 0 else np.full(n, rr_mean)
+    rr = np.clip(rr, 0.3, 2.0)            # 30..200 bpm beat to beat: no physiologically impossible beats
     return np.cumsum(rr) - 2.0 - rng.uniform(0, rr_mean)
 
 
 def contraction(t: np.ndarray, onsets: np.ndarray) -> np.ndarray:
     """Ventricular contraction state in [0, 1] (0 end-diastole, 1 end-systole) for beat onsets.
 
-    Systole lasts ~0.33 s * sqrt(RR) (a Bazett-like scaling), then a fast relaxation (~0.12 s).
+    Systole lasts ~0.33 s * sqrt(RR) (a Bazett-like scaling), then a fast relaxation (~0.12 s). A beat
+    that comes early (irregular rhythm) starts from wherever the previous relaxation had got to.
     """
-    idx = np.clip(np.searchsorted(onsets, t, side="right") - 1, 0, len(onsets) - 2)
-    since = t - onsets[idx]
-    rr = onsets[idx + 1] - onsets[idx]
-    ts = 0.33 * np.sqrt(rr)
-    rise = 0.5 * (1 - np.cos(np.pi * np.clip(since / ts, 0, 1)))
-    relax = np.exp(-(np.maximum(since - ts, 0) / 0.12) ** 2)
-    return np.where(since < ts, rise, relax)
+    idx = np.clip(np.searchsorted(onsets, t, side="right") - 1, 1, len(onsets) - 2)
+
+    def state(k):
+        since = t - onsets[k]
+        ts = 0.33 * np.sqrt(onsets[k + 1] - onsets[k])
+        rise = 0.5 * (1 - np.cos(np.pi * np.clip(since / ts, 0, 1)))
+        relax = np.exp(-(np.maximum(since - ts, 0) / 0.12) ** 2)
+        return np.where(since < ts, rise, relax)
+
+    return np.maximum(state(idx), state(idx - 1) * (t >= onsets[idx]))
 
 
 def lung_pulse(t: np.ndarray, hr_bpm: float, phase: float) -> np.ndarray:
@@ -224,7 +229,7 @@ def lung_example(rng: np.random.Generator, label: int, patient: dict, spec: Task
     # keeps the sand moving in end-expiratory pauses (lung pulse, cardiac and vascular shimmer).
     excursion = rng.uniform(4, 12) * MM * rng.uniform(1.5, 3.0)
     speed = np.abs(np.gradient(breath)) * excursion
-    speed = np.maximum(speed, rng.uniform(0.2, 0.4) * speed.mean() + 1e-9)
+    speed = np.maximum(speed, rng.uniform(0.5, 0.9) * speed.mean() + 1e-9)
     path = np.cumsum(speed * contact)
     corr_len = rng.uniform(0.6, 1.2) * MM                         # ~ beam width
     c = contact.astype(np.float32)[:, None]
@@ -235,12 +240,12 @@ def lung_example(rng: np.random.Generator, label: int, patient: dict, spec: Task
                                    shift + sc.samples(pulse), sc.fc, sc.fs) * c
 
     # Rib shadow (nuisance): the probe rocks onto a rib edge for a moment; everything below goes dark.
-    rib = rng.uniform() < 0.25
+    rib = rng.uniform() < 0.15
     if rib:
-        start, length = rng.uniform(0, t[-1] + 1e-9), rng.uniform(0.1, 0.5) * max(spec.span_s, 1e-9)
+        start, length = rng.uniform(0, t[-1] + 1e-9), rng.uniform(0.05, 0.25) * max(spec.span_s, 1e-9)
         on = (1 / (1 + np.exp(-(t - start) / 0.03))) * (1 / (1 + np.exp((t - start - length) / 0.03)))
         rib_depth = pleura - rng.uniform(0.1, 0.4) * CM
-        loss = 1 - on[:, None] * (1 - 10 ** (-rng.uniform(15, 30) / 20)) * sc.mask(rib_depth + 0.5 * MM, 1.0)
+        loss = 1 - on[:, None] * (1 - 10 ** (-rng.uniform(10, 25) / 20)) * sc.mask(rib_depth + 0.5 * MM, 1.0)
         sc.scene *= loss.astype(np.float32)
         sc.add_reflectors((rib_depth + chest)[:, None], 20 * np.log10(np.maximum(on, 1e-6))[:, None] + 18)
 

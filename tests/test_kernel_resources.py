@@ -1,0 +1,48 @@
+"""Kernel resources from yosys: the shift engine has no multiplier, the MAC engine uses DSP48s."""
+
+import pytest
+
+from hwgen.errors import HwgenError
+from hwgen.rtl import synth
+
+needs_yosys = pytest.mark.skipif(not synth.yosys_available(), reason="yosys is not on PATH (apt-get install yosys)")
+
+# Equal parallelism (K*IN_PAR*OUT_PAR = 3 products per cycle), wide operands, few channels (fast).
+SHAPE = dict(CH_IN=2, CH_OUT=2, K=3, T=8, IN_PAR=1, OUT_PAR=1, DATA_W=16, BIAS_W=16, ACC_W=40)
+
+
+@needs_yosys
+def test_shift_engine_uses_no_dsp_and_mac_engine_does():
+    mac = synth.synthesize("conv1d_mac", {**SHAPE, "WEIGHT_W": 16})
+    shift = synth.synthesize("shift_conv1d", {**SHAPE, "MAX_SHIFT": 15})
+    assert shift["DSP48E1"] == 0, shift
+    assert mac["DSP48E1"] >= 3, mac  # one DSP48E1 per 16x16 product at least
+    assert shift["LUT"] > 0 and shift["CARRY4"] > 0, shift  # the shifts and adders are really there
+
+
+def test_stat_parsing_groups_primitives():
+    text = """=== top ===
+   Number of cells:                 10
+     CARRY4                          2
+     DSP48E1                         3
+     FDRE                            5
+     FDSE                            1
+     LUT2                            4
+     LUT6                            6
+     RAM32M                          2
+     RAMB18E1                        1
+"""
+    counts = synth.parse_stat(text)
+    assert counts == dict(LUT=10, LUTRAM=2, SRL=0, FF=6, CARRY4=2, DSP48E1=3, RAMB18E1=1, RAMB36E1=0)
+
+
+def test_defaults_and_dependencies_come_from_the_sources():
+    defaults = synth.kernel_defaults("conv1d_mac")
+    assert defaults["PADDING"] == "same" and isinstance(defaults["CH_IN"], int)
+    assert synth.kernel_dependencies("conv1d_mac") == ["line_buffer_1d", "conv1d_engine"]
+
+
+@needs_yosys
+def test_unknown_parameter_is_refused():
+    with pytest.raises(HwgenError, match="NOT_A_PARAM"):
+        synth.synthesize("conv1d_mac", {"NOT_A_PARAM": 1})

@@ -13,10 +13,13 @@
  * updates one group of PAR_OUT accumulators a cycle; the last input beat streams the finished
  * accumulators straight out. Throughput: one input beat per N_OUT/PAR_OUT cycles.
  *
- * Memory files ($readmemh, one hex word per line, two's complement):
- *   WEIGHT_FILE: N_IN*N_OUT words of WEIGHT_W bits, w[i][o] at line i*N_OUT + o
- *                (row-major over golden's (in, out) weight matrix);
- *   BIAS_FILE:   N_OUT words of ACC_W bits, already aligned to the accumulator's binary point.
+ * Memory files ($readmemh, one hex word per line, lanes of two's complement, lane 0 lowest),
+ * written by hwgen.rtl.memfile.write_dense; with w the golden (N_IN, N_OUT) matrix:
+ *   WEIGHT_FILE: IN_BEATS*OUT_GROUPS words of PAR_OUT*PAR_IN lanes of WEIGHT_W bits;
+ *                word b*OUT_GROUPS + og, lane j*PAR_IN + i = w[b*PAR_IN + i, og*PAR_OUT + j]
+ *                (the weights of one cycle sit in one word: one ROM read a cycle);
+ *   BIAS_FILE:   OUT_GROUPS words of PAR_OUT lanes of ACC_W bits; word og, lane j = bias[og*PAR_OUT + j],
+ *                already aligned to the accumulator's binary point.
  * ACC_W >= DATA_W + WEIGHT_W + clog2(N_IN) is checked: the sum of products cannot wrap, and a
  * bias that fits ACC_W-1 bits leaves the total in range.
  */
@@ -49,9 +52,9 @@ localparam IN_BEATS = N_IN / PAR_IN;
 localparam OUT_GROUPS = N_OUT / PAR_OUT;
 localparam B_W = (IN_BEATS > 1) ? $clog2(IN_BEATS) : 1;
 localparam O_W = (OUT_GROUPS > 1) ? $clog2(OUT_GROUPS) : 1;
-localparam WA_W = (N_IN * N_OUT > 1) ? $clog2(N_IN * N_OUT) : 1;  // weight address
-localparam OA_W = (N_OUT > 1) ? $clog2(N_OUT) : 1;                // output (bias) index
-localparam IA_W = (N_IN > 1) ? $clog2(N_IN) : 1;                  // input index
+localparam WORDS = IN_BEATS * OUT_GROUPS;
+localparam WA_W = (WORDS > 1) ? $clog2(WORDS) : 1;
+localparam WORD_W = PAR_OUT * PAR_IN * WEIGHT_W;
 
 initial begin
     if (PAR_IN < 1 || N_IN < 1 || N_IN % PAR_IN != 0)
@@ -65,8 +68,8 @@ initial begin
                ACC_W, DATA_W + WEIGHT_W + $clog2(N_IN));
 end
 
-reg [WEIGHT_W-1:0] weight_mem [0:N_IN*N_OUT-1];
-reg [ACC_W-1:0] bias_mem [0:N_OUT-1];
+reg [WORD_W-1:0] weight_mem [0:WORDS-1];
+reg [PAR_OUT*ACC_W-1:0] bias_mem [0:OUT_GROUPS-1];
 reg [PAR_OUT*ACC_W-1:0] acc_mem [0:OUT_GROUPS-1];
 
 initial begin
@@ -95,22 +98,21 @@ assign m_axis_tlast = out_last_reg;
 wire [PAR_OUT*ACC_W-1:0] stored = acc_mem[group_cnt];
 reg  [PAR_OUT*ACC_W-1:0] new_acc;
 
+wire [WORD_W-1:0] weights = weight_mem[WA_W'(beat_cnt) * WA_W'(OUT_GROUPS) + WA_W'(group_cnt)];
+wire [PAR_OUT*ACC_W-1:0] biases = bias_mem[group_cnt];
+
 // PAR_OUT sums of PAR_IN products each; the first input beat starts from the bias.
 reg signed [ACC_W-1:0]    sum;
 reg signed [DATA_W-1:0]   x;
 reg signed [WEIGHT_W-1:0] w;
-reg [OA_W-1:0] out_index;
-reg [IA_W-1:0] in_index;
 integer p, q;
 
 always @* begin
     for (q = 0; q < PAR_OUT; q = q + 1) begin
-        out_index = OA_W'(group_cnt) * OA_W'(PAR_OUT) + OA_W'(q);
-        sum = (beat_cnt == 0) ? bias_mem[out_index] : stored[q*ACC_W +: ACC_W];
+        sum = (beat_cnt == 0) ? biases[q*ACC_W +: ACC_W] : stored[q*ACC_W +: ACC_W];
         for (p = 0; p < PAR_IN; p = p + 1) begin
-            in_index = IA_W'(beat_cnt) * IA_W'(PAR_IN) + IA_W'(p);
             x = s_axis_tdata[p*DATA_W +: DATA_W];
-            w = weight_mem[WA_W'(in_index) * WA_W'(N_OUT) + WA_W'(out_index)];
+            w = weights[(q*PAR_IN + p)*WEIGHT_W +: WEIGHT_W];
             sum = sum + x * w;  // signed operands sign-extend to ACC_W before multiplying
         end
         new_acc[q*ACC_W +: ACC_W] = sum;

@@ -14,6 +14,9 @@ conv1d_mac / shift_conv1d (weights w[k, c_in, c_out] as in hwgen.golden.ops.conv
 depthwise_conv1d (weights w[k, c] as in hwgen.golden.ops.depthwise_conv1d)
     weights: G words; word g, lane k*PAR + i = w[k, g*PAR + i]
     biases:  G words; word g, lane i = b[g*PAR + i]                                 (BIAS_W bits)
+dense (weights w[i, o] as in hwgen.golden.ops.dense; B = N_IN/PAR_IN input beats, G_OUT = N_OUT/PAR_OUT)
+    weights: B*G_OUT words; word b*G_OUT + og, lane j*PAR_IN + i = w[b*PAR_IN + i, og*PAR_OUT + j]
+    biases:  G_OUT words; word og, lane j = b[og*PAR_OUT + j]                     (ACC_W bits)
 shift_conv1d weight codes: 2 + SHIFT_W bits, {sign[1:0], shift[SHIFT_W-1:0]} with sign 01 = +1,
     11 = -1, 00 = 0 and SHIFT_W = clog2(MAX_SHIFT + 1) (unsigned fields, see `po2_codes`).
 """
@@ -189,4 +192,25 @@ def write_depthwise_conv1d(folder: str | Path, w, b, params: Mapping) -> dict[st
                                   depthwise_weight_words(w, params["PAR"]), params["WEIGHT_W"]),
         "BIAS_FILE": write_memh(_file(folder, params, "BIAS_FILE", "bias.mem"),
                                 bias_words(b, params["PAR"], "CH"), params["BIAS_W"]),
+    }
+
+
+def dense_weight_words(w, in_par: int, out_par: int) -> np.ndarray:
+    """w (N_IN, N_OUT) -> (B*G_OUT, PAR_OUT*PAR_IN) in kernels/dense.v's order (one word per cycle)."""
+    w = np.asarray(w)
+    if w.ndim != 2:
+        raise HwgenError(f"dense weights have shape {w.shape}, expected (inputs, outputs)")
+    n_in, n_out = w.shape
+    beats, g_out = _groups(n_in, in_par, "N_IN"), _groups(n_out, out_par, "N_OUT")
+    blocks = w.reshape(beats, in_par, g_out, out_par)             # [b, i, og, j]
+    return blocks.transpose(0, 2, 3, 1).reshape(beats * g_out, out_par * in_par)
+
+
+def write_dense(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
+    """WEIGHT_FILE and BIAS_FILE for kernels/dense.v (biases are ACC_W wide, aligned to the accumulator)."""
+    return {
+        "WEIGHT_FILE": write_memh(_file(folder, params, "WEIGHT_FILE", "weights.mem"),
+                                  dense_weight_words(w, params["PAR_IN"], params["PAR_OUT"]), params["WEIGHT_W"]),
+        "BIAS_FILE": write_memh(_file(folder, params, "BIAS_FILE", "bias.mem"),
+                                bias_words(b, params["PAR_OUT"], "N_OUT"), params["ACC_W"]),
     }

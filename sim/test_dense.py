@@ -1,0 +1,106 @@
+"""Bench for kernels/dense.v: bit-exact against hwgen.golden.ops.dense, weights via hwgen.rtl.memfile."""
+
+from __future__ import annotations
+
+import zlib
+
+import cocotb
+import harness
+import numpy as np
+import pytest
+
+from hwgen.errors import HwgenError
+from hwgen.golden import ops
+from hwgen.rtl import memfile
+
+KERNEL = "dense"
+FILES = dict(WEIGHT_FILE="weights.mem", BIAS_FILE="bias.mem")  # relative: one build serves any weights
+GRID = [
+    dict(N_IN=12, N_OUT=4, PAR_IN=2, PAR_OUT=2, DATA_W=8, WEIGHT_W=8, ACC_W=20, **FILES),
+    dict(N_IN=8, N_OUT=3, PAR_IN=1, PAR_OUT=1, DATA_W=8, WEIGHT_W=4, ACC_W=15, **FILES),
+    dict(N_IN=9, N_OUT=6, PAR_IN=3, PAR_OUT=3, DATA_W=6, WEIGHT_W=6, ACC_W=16, **FILES),
+]
+BAD = [
+    (dict(ACC_W=19), "ACC_W"),   # 8 + 8 + clog2(12) = 20 bits needed
+    (dict(N_OUT=5), "N_OUT"),
+    (dict(N_IN=13), "N_IN"),
+]
+
+
+@cocotb.test()
+async def frames_full_rate(dut):
+    await harness.check_frames(dut)
+
+
+@cocotb.test()
+async def frames_idle_and_backpressure(dut):
+    await harness.check_frames(dut, idle=0.3, stall=0.3)
+
+
+@cocotb.test()
+async def reset_mid_frame(dut):
+    await harness.check_reset_mid_frame(dut)
+
+
+def signed_range(width: int) -> tuple[int, int]:
+    return -(1 << (width - 1)), (1 << (width - 1)) - 1
+
+
+def layer(rng, params):
+    """Random weights and biases with extremes; output 0 has all most-negative weights and the
+    largest allowed bias, so a frame of most-negative inputs reaches the top of the accumulator."""
+    w_lo, w_hi = signed_range(params["WEIGHT_W"])
+    w = harness.edge_ints(rng, (params["N_IN"], params["N_OUT"]), w_lo, w_hi)
+    w[:, 0] = w_lo
+    b_lim = (1 << (params["ACC_W"] - 2)) - 1  # a bias must fit ACC_W - 1 bits (see dense.v)
+    b = harness.edge_ints(rng, params["N_OUT"], -b_lim, b_lim)
+    b[0] = b_lim
+    return w, b
+
+
+def activations(rng, n_frames, params) -> np.ndarray:
+    lo, hi = signed_range(params["DATA_W"])
+    x = harness.edge_ints(rng, (n_frames, 1, params["N_IN"]), lo, hi)
+    x[1], x[2], x[3] = lo, 0, hi
+    return x
+
+
+@pytest.mark.parametrize("params, sim", harness.cases(GRID))
+def test_dense(params, sim):
+    rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
+    w, b = layer(rng, params)
+    inputs = activations(rng, 5, params)
+    expected = ops.dense(inputs, w, b)
+    assert np.abs(expected).max() < 1 << (params["ACC_W"] - 1), "test data overflow ACC_W"
+    stream = dict(in_par=params["PAR_IN"], in_w=params["DATA_W"], out_par=params["PAR_OUT"],
+                  out_w=params["ACC_W"], out_signed=True, cycles_per_beat=params["N_OUT"] // params["PAR_OUT"])
+    harness.run(KERNEL, params, "test_dense", sim, case={"stream": stream},
+                arrays={"inputs": inputs, "expected": expected},
+                files={"weights.mem": lambda path: memfile.write_dense(path.parent, w, b, params)})
+
+
+@pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])
+def test_dense_rejects_bad_parameter(bad, name):
+    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
+    assert status != 0, f"{bad} elaborated without error"
+    assert f"parameter {name}" in log, log
+
+
+def test_dense_weight_words_follow_the_documented_order():
+    n_in, n_out, par_in, par_out = 6, 4, 3, 2
+    w = np.arange(n_in * n_out).reshape(n_in, n_out)
+    words = memfile.dense_weight_words(w, par_in, par_out)
+    g_out = n_out // par_out
+    for b in range(n_in // par_in):
+        for og in range(g_out):
+            for j in range(par_out):
+                for i in range(par_in):
+                    assert words[b * g_out + og, j * par_in + i] == w[b * par_in + i, og * par_out + j]
+
+
+def test_dense_files_refuse_values_that_do_not_fit(tmp_path):
+    params = GRID[0]
+    w = np.zeros((params["N_IN"], params["N_OUT"]), dtype=np.int64)
+    w[3, 1] = 1 << (params["WEIGHT_W"] - 1)  # one past the largest 8-bit weight
+    with pytest.raises(HwgenError, match="weights.mem.*does not fit 8-bit"):
+        memfile.write_dense(tmp_path, w, np.zeros(params["N_OUT"], dtype=np.int64), params)

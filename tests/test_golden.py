@@ -16,7 +16,7 @@ tf = pytest.importorskip("tensorflow")
 
 def tiny_model(time=24, channels=6, n_classes=3, avg_pool=3, seed=0):
     """Every layer type hwgen converts, small: conv, po2 separable, Add, 1-D depthwise (2-D on a
-    Reshape), Concatenate, a non-power-of-two AveragePooling1D, a signed quantized_bits activation,
+    Reshape; 5 channels: odd, as in hls4ml #1471), Concatenate, a non-power-of-two AveragePooling1D, a signed quantized_bits activation,
     MaxPooling1D, Flatten, dense logits and a final softmax."""
     from qkeras import QActivation, QConv1D, QDense, QDepthwiseConv2D, QSeparableConv1D
     from qkeras.quantizers import quantized_bits, quantized_po2, quantized_relu
@@ -26,17 +26,17 @@ def tiny_model(time=24, channels=6, n_classes=3, avg_pool=3, seed=0):
     bias_q = quantized_bits(8, 2, alpha=1)
     inp = L.Input((time, channels), name="x_in")
     x = QActivation(quantized_relu(8, 0), name="in_q")(inp)
-    a = QConv1D(6, 3, padding="same", kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=bias_q,
+    a = QConv1D(5, 3, padding="same", kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=bias_q,
                 name="conv")(x)
     a = QActivation(quantized_relu(6, 2), name="conv_relu")(a)
-    b = QSeparableConv1D(6, 5, padding="same", depthwise_quantizer=quantized_po2(4, 1),
+    b = QSeparableConv1D(5, 5, padding="same", depthwise_quantizer=quantized_po2(4, 1),
                          pointwise_quantizer=quantized_po2(4, 1), bias_quantizer=bias_q, name="sep")(a)
     s = L.Add(name="add")([a, b])
     s = QActivation(quantized_relu(8, 3), name="add_relu")(s)
-    d = L.Reshape((time, 1, 6), name="dw_to2d")(s)
+    d = L.Reshape((time, 1, 5), name="dw_to2d")(s)
     d = QDepthwiseConv2D((3, 1), padding="same", depthwise_quantizer=quantized_bits(8, 0, alpha=1),
                          bias_quantizer=bias_q, name="dw")(d)
-    d = L.Reshape((time, 6), name="dw_to1d")(d)
+    d = L.Reshape((time, 5), name="dw_to1d")(d)
     d = QActivation(quantized_relu(8, 3), name="dw_relu")(d)
     c = L.Concatenate(name="cat")([s, d])
     p = L.AveragePooling1D(avg_pool, name="avg")(c)

@@ -1,6 +1,21 @@
 """Precision inference: every accumulator and result type of the integer graph, chosen so that no
 layer can overflow on in-range inputs.
 
+Rounding, QKeras versus hardware. QKeras' quantized_relu(b, i) and quantized_bits(b, i) compute
+clip(round(x * 2^f) / 2^f) with tf.round, which rounds half to even; hls4ml maps them to
+ap_(u)fixed<b, i(+1), AP_RND_CONV, AP_SAT>, the same rounding (AP_RND_CONV = half to even) and the
+same clipping, and hwgen keeps those types. hwgen's own intermediate types use RND_CONV and SAT too.
+Where Keras and the hardware can still differ (measured: argmax agreement >= 99 % on the zoo):
+- Keras sums products in float32 (24-bit mantissa); the hardware sums exactly. A pre-activation
+  within float32 error of a rounding tie can land one LSB apart after the quantizer.
+- Values Keras keeps in float (the depthwise half of a separable conv, a linear projection before an
+  Add, a pooled vector feeding the logits) are rounded to `intermediate_width` bits in hardware.
+- hls4ml's power-of-two product casts the input to ap_fixed<2(We+Wx), We+Wx> before shifting, so a
+  shift right past its fractional bits drops bits (a floor); Keras multiplies exactly. The golden
+  model computes the hardware's floor, and conversion warns for each layer where it can happen.
+- Inputs: the zoo's quantized_relu(8, 0) input quantizer equals the hardware input type
+  ap_ufixed<8,0,AP_RND_CONV,AP_SAT> (1.0 saturates to 255/256 in both).
+
 Rules (hwgen's defaults):
 - input: ap_ufixed<8,0,AP_RND_CONV,AP_SAT> (inputs are in [0, 1]; 1.0 saturates to 255/256, as the
   zoo's quantized_relu(8, 0) input quantizer does);
@@ -33,7 +48,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from hwgen.errors import ModelError
-from hwgen.golden.layers import product_frac
+from hwgen.golden.layers import po2_is_exact, product_frac
 from hwgen.golden.model import WEIGHTED_OPS, GoldenModel, Node, exact_type
 from hwgen.golden.ops import Fixed
 
@@ -88,6 +103,10 @@ def _choose_types(node: Node, ins: list[Node], values, consumer_ops, last, polic
         node.attrs["range"] = node.attrs["bound"] = (0.0, 1.0)
         return
     x_type = ins[0].out
+    if node.kernel is not None and node.kernel.is_po2 and not po2_is_exact(x_type, node.kernel):
+        notes.append(f"layer {node.name!r}: hls4ml's shift product ap_fixed<{2 * (node.kernel.po2_width + x_type.width)},"
+                     f"{node.kernel.po2_width + x_type.width}> drops input bits for its smallest exponent "
+                     f"(2^{int(node.kernel.exponents()[1].min())}); the golden model truncates the same way")
     if node.op in WEIGHTED_OPS or node.op in ("avgpool", "gap"):
         acc, lo_hi = _accumulator(node, x_type)
         node.attrs["bound"] = (acc.to_float(lo_hi[0]), acc.to_float(lo_hi[1]))

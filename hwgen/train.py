@@ -30,6 +30,7 @@ from hwgen.errors import DataError, HwgenError, ModelError
 
 # Default synthetic set size without --data: trains in about a minute on 2 cores.
 DEFAULT_SYNTH_N = 300
+INIT_BATCH = 64  # training examples used to scale the initial weights to the data
 
 
 @dataclass
@@ -46,7 +47,7 @@ class TrainConfig:
     epochs: int = 30  # (QAT) epochs; early stopping usually ends sooner
     float_epochs: int = 20
     batch_size: int = 32
-    learning_rate: float = 3e-3
+    learning_rate: float = 2e-3
     patience: int = 5
     seed: int = 0
     time: int | None = None  # model input (time, depth); None = the data's own shape
@@ -260,64 +261,121 @@ def _split(dataset, seed: int):
     return train_idx, val_idx, test_idx
 
 
+@dataclass
+class Prepared:
+    """A preprocessed, split data set ready for fitting (shared by train_model and bench/zoo.py)."""
+
+    dataset: object
+    settings: dict
+    x: np.ndarray
+    y: np.ndarray
+    classes: list[str]
+    split: tuple[np.ndarray, np.ndarray, np.ndarray]
+    class_weight: dict[int, float]
+
+    @property
+    def train(self):
+        return self.x[self.split[0]], self.y[self.split[0]]
+
+    @property
+    def val(self):
+        return (self.x[self.split[1]], self.y[self.split[1]]) if len(self.split[1]) else None
+
+    @property
+    def test(self):
+        return self.x[self.split[2]], self.y[self.split[2]]
+
+
+def prepare(cfg: TrainConfig, dataset=None) -> Prepared:
+    """Load (or take) the data set, preprocess it and split it by patient."""
+    from hwgen.data import class_weights
+
+    dataset = dataset if dataset is not None else load_dataset(cfg)
+    settings = preprocess_config(cfg, dataset.x.shape)
+    x = apply_preprocess(dataset.x, settings)
+    y = np.asarray(dataset.y, dtype=np.int64)
+    classes = list(dataset.classes)
+    split = _split(dataset, cfg.seed)
+    weights = {int(k): float(v) for k, v in class_weights(y[split[0]], len(classes)).items()}
+    return Prepared(dataset, settings, x, y, classes, split, weights)
+
+
+def fit(model, data: Prepared, cfg: TrainConfig, *, epochs: int, lr: float, label: str, init: bool) -> dict:
+    """Fit one phase; ``init`` first scales the weights to the data (models.scale_to_data)."""
+    from hwgen import models
+
+    x_train, y_train = data.train
+    if init:
+        models.scale_to_data(model, x_train[:INIT_BATCH])
+    return _fit(model, x_train, y_train, data.val, data.class_weight, cfg, epochs, lr, label)
+
+
+def evaluate(model, data: Prepared) -> dict:
+    """Test-set metrics plus the model's cost figures."""
+    from hwgen import models
+
+    x_test, y_test = data.test
+    probs = model.predict(x_test, verbose=0, batch_size=256)
+    metrics = classification_metrics(y_test, probs.argmax(1), data.classes)
+    metrics.update(models.summary(model))
+    if data.val is not None:
+        metrics["val_accuracy"] = float((model.predict(data.val[0], verbose=0).argmax(1) == data.val[1]).mean())
+    return metrics
+
+
+def train_phases(cfg: TrainConfig, data: Prepared):
+    """Build and train as configured: QAT (or float) from a data-scaled start, or float pre-training
+    followed by QAT fine-tuning from its weights. Returns (model, [(phase, history), ...])."""
+    from hwgen import models
+
+    shape, n_classes = data.x.shape[1:], len(data.classes)
+    model = models.build(cfg.model, shape, n_classes, bits=cfg.bits, **cfg.model_cfg)
+    phases = []
+    if cfg.qat_from_float and cfg.bits is not None:
+        float_model = models.build(cfg.model, shape, n_classes, bits=None, **cfg.model_cfg)
+        phases.append(("float", fit(float_model, data, cfg, epochs=cfg.float_epochs, lr=cfg.learning_rate,
+                                    label=f"{cfg.model} float", init=True)))
+        model.set_weights(float_model.get_weights())
+        phases.append(("qat", fit(model, data, cfg, epochs=cfg.epochs, lr=cfg.learning_rate / 3,
+                                  label=f"{cfg.model} {cfg.bits}-bit QAT", init=False)))
+    else:
+        label = f"{cfg.model} {'float' if cfg.bits is None else f'{cfg.bits}-bit QAT'}"
+        phases.append(("qat" if cfg.bits is not None else "float",
+                       fit(model, data, cfg, epochs=cfg.epochs, lr=cfg.learning_rate, label=label, init=True)))
+    return model, phases
+
+
 def train_model(cfg: TrainConfig) -> Path:
     """Train as configured and write the run directory; returns its path."""
     from hwgen import models
-    from hwgen.data import class_weights
 
     if cfg.model not in models.MODELS:  # fail before spending time on data
         raise ModelError(f"unknown model {cfg.model!r}; available: {', '.join(models.MODELS)}")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     set_determinism(cfg.seed)
-    dataset = load_dataset(cfg)
-    settings = preprocess_config(cfg, dataset.x.shape)
-    x = apply_preprocess(dataset.x, settings)
-    y = np.asarray(dataset.y, dtype=np.int64)
-    classes = list(dataset.classes)
-    train_idx, val_idx, test_idx = _split(dataset, cfg.seed)
-    weights = {int(k): float(v) for k, v in class_weights(y[train_idx], len(classes)).items()}
-    val = (x[val_idx], y[val_idx]) if len(val_idx) else None
-    input_shape = x.shape[1:]
-
+    data = prepare(cfg)
     started = time.perf_counter()
-    phases = []
-    model = models.build(cfg.model, input_shape, len(classes), bits=cfg.bits, **cfg.model_cfg)
-    if cfg.qat_from_float and cfg.bits is not None:
-        float_model = models.build(cfg.model, input_shape, len(classes), bits=None, **cfg.model_cfg)
-        phases.append(("float", _fit(float_model, x[train_idx], y[train_idx], val, weights, cfg,
-                                     cfg.float_epochs, cfg.learning_rate, f"{cfg.model} float")))
-        model.set_weights(float_model.get_weights())
-        lr = cfg.learning_rate / 3  # fine-tune: the float weights are already close
-    else:
-        lr = cfg.learning_rate
-    label = f"{cfg.model} {'float' if cfg.bits is None else f'{cfg.bits}-bit QAT'}"
-    phases.append(("qat" if cfg.bits is not None else "float",
-                   _fit(model, x[train_idx], y[train_idx], val, weights, cfg, cfg.epochs, lr, label)))
-    train_seconds = time.perf_counter() - started
-
-    probs = model.predict(x[test_idx], verbose=0, batch_size=256)
-    metrics = classification_metrics(y[test_idx], probs.argmax(1), classes)
-    metrics.update(models.summary(model))
-    metrics.update({"model": cfg.model, "task": cfg.task, "bits": cfg.bits, "train_seconds": round(train_seconds, 2),
+    model, phases = train_phases(cfg, data)
+    metrics = evaluate(model, data)
+    metrics.update({"model": cfg.model, "task": cfg.task, "bits": cfg.bits,
+                    "train_seconds": round(time.perf_counter() - started, 2),
                     "epochs_run": {p: len(h.get("loss", [])) for p, h in phases}})
-    if val is not None:
-        metrics["val_accuracy"] = float((model.predict(val[0], verbose=0).argmax(1) == val[1]).mean())
-
-    _write_run(out, cfg, model, metrics, settings, classes, input_shape, dataset,
-               (train_idx, val_idx, test_idx), x[test_idx], y[test_idx], phases)
+    _write_run(out, cfg, model, metrics, data, phases)
     return out
 
 
-def _write_run(out, cfg, model, metrics, settings, classes, input_shape, dataset, split, x_test, y_test, phases):
+def _write_run(out: Path, cfg: TrainConfig, model, metrics: dict, data: Prepared, phases) -> None:
+    settings, classes, input_shape, dataset = data.settings, data.classes, data.x.shape[1:], data.dataset
+    x_test, y_test = data.test
     model.save(out / "model.h5", include_optimizer=False)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     (out / "preprocess.json").write_text(json.dumps(settings, indent=2))
     config = asdict(cfg) | {"input_shape": [int(s) for s in input_shape], "classes": classes}
     (out / "config.json").write_text(json.dumps(config, indent=2))
-    train_idx, val_idx, test_idx = split
+    train_idx, val_idx, test_idx = data.split
     source = {"data": str(Path(cfg.data).resolve())} if cfg.data else {
-        "synthesize": {"task": cfg.task, "n": cfg.n, "seed": cfg.seed}}
+        "synthesize": {"task": cfg.task, "n": cfg.n, "seed": cfg.seed, "time": cfg.time, "depth": cfg.depth}}
     (out / "split.json").write_text(json.dumps(source | {
         "n_examples": int(len(dataset.y)), "seed": cfg.seed, "train": train_idx.tolist(),
         "val": val_idx.tolist(), "test": test_idx.tolist(),

@@ -114,7 +114,7 @@ def test_single_a_lines_convolve_along_depth():
     "args, kwargs, message",
     [
         (("resnet", SHAPE, 3), {}, "available: cnn, dscnn, shiftcnn"),
-        (("cnn", (32,), 3), {}, "not (time, depth)"),
+        (("cnn", (32,), 3), {}, r"is not \(time, depth\)"),
         (("cnn", (16, 16), 3), {}, "time 16 is too short"),
         (("cnn", (1, 8), 3), {}, "depth 8 is too short"),
         (("cnn", SHAPE, 1), {}, "n_classes"),
@@ -161,3 +161,28 @@ def test_hls4ml_converts_every_zoo_model(tmp_path):
         classes = {layer.class_name for layer in hls_model.get_layers()}
         assert expected.get(name, set()) <= classes, (name, classes)
         assert "Softmax" in classes
+
+
+def test_scaling_to_data_reaches_the_target_within_the_quantizer_range():
+    rng = np.random.default_rng(2)
+    x = (0.5 + 0.05 * rng.standard_normal((16, *SHAPE))).clip(0, 1).astype("float32")  # small texture
+    model = models.build("dscnn", SHAPE, 3, kernel=3, bits=None)
+    gains = models.scale_to_data(model, x, target=1.0)
+    assert set(gains) == {"b1", "b2", "b3"} and gains["b1"] > 1
+    for name in gains:
+        layer = model.get_layer(name)
+        out = tf.keras.Model(model.input, layer.output)(x).numpy()
+        assert np.abs(layer.pointwise_kernel.numpy()).max() <= 1.0
+        assert np.std(out) == pytest.approx(1.0, rel=0.05) or np.abs(layer.pointwise_kernel.numpy()).max() > 0.95
+    shift = models.build("shiftcnn", SHAPE, 3, kernel=3)
+    models.scale_to_data(shift, x, target=50.0)  # unreachable: must stop at the po2 range
+    assert np.abs(shift.get_layer("b1").pointwise_kernel.numpy()).max() <= 0.5
+
+
+def test_temporal_kernels_start_as_high_pass_filters():
+    model = models.build("cnn", SHAPE, 3, kernel=5, bits=None)  # float twin: no weight rounding
+    kernel = model.get_layer("b1").kernel.numpy()
+    np.testing.assert_allclose(kernel.sum(axis=0), 0, atol=1e-5)
+    const = np.full((1, *SHAPE), 0.5, np.float32)  # a static image: no response away from the edges
+    out = tf.keras.Model(model.input, model.get_layer("b1").output)(const).numpy()
+    assert np.abs(out[0, 3:-3]).max() < 1e-5

@@ -30,7 +30,7 @@ def train(
     kernel: int = typer.Option(9, help="Kernel taps along slow time."),
     po2_bits: int = typer.Option(4, help="Bits of power-of-two (shift) weights."),
     batch_size: int = typer.Option(32, help="Batch size."),
-    lr: float = typer.Option(3e-3, help="Learning rate."),
+    lr: float = typer.Option(2e-3, help="Learning rate."),
     patience: int = typer.Option(5, help="Early-stopping patience (epochs)."),
     clahe: bool = typer.Option(False, help="CLAHE contrast equalisation in preprocessing."),
     seed: int = typer.Option(0, help="Seed for data, split and weights."),

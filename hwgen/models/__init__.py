@@ -9,12 +9,13 @@ import os
 from pathlib import Path
 
 from hwgen.errors import ModelError
+from hwgen.models.init import scale_to_data
 from hwgen.models.stats import count_macs, count_params, describe, summary, weight_bits
 from hwgen.models.zoo import DEFAULTS, MODELS, available, build
 
 __all__ = [
     "DEFAULTS", "MODELS", "available", "build", "load", "custom_objects",
-    "count_macs", "count_params", "describe", "summary", "weight_bits",
+    "count_macs", "count_params", "describe", "summary", "weight_bits", "scale_to_data",
 ]
 
 

@@ -163,10 +163,11 @@ def _chparams(params: Mapping, defaults: Mapping) -> list[str]:
 
 
 def synthesize(kernel: str, params: Mapping | None = None, workdir: Path | None = None,
-               timeout: int = 1800) -> dict:
+               timeout: int = 1800, dsp: bool = True) -> dict:
     """Synthesize `kernel` (defaults overridden by `params`) for xc7; returns the resource counts.
 
-    The result holds COLUMNS, 'params' (all parameters used) and 'seconds'.
+    The result holds COLUMNS, 'params' (all parameters used) and 'seconds'. `dsp=False` maps
+    multipliers to LUTs (synth_xilinx -nodsp), to price a multiplier in fabric.
     """
     if not yosys_available():
         raise HwgenError("yosys is not on PATH (apt-get install yosys): cannot count kernel resources")
@@ -182,7 +183,7 @@ def synthesize(kernel: str, params: Mapping | None = None, workdir: Path | None 
         sources = [str(KERNELS_DIR / f"{k}.v") for k in (*kernel_dependencies(kernel), kernel)]
         chparam = "".join(f"chparam {c} {kernel}; " for c in _chparams(full, defaults))
         script = (f"read_verilog -sv {' '.join(sources)}; {chparam}"
-                  f"synth_xilinx -family xc7 -flatten -top {kernel}; tee -o stat.txt stat -tech xilinx")
+                  f"synth_xilinx -family xc7 -flatten{'' if dsp else ' -nodsp'} -top {kernel}; tee -o stat.txt stat -tech xilinx")
         start = time.perf_counter()
         proc = subprocess.run(["yosys", "-q", "-p", script], cwd=run_dir, capture_output=True, text=True,
                               timeout=timeout)

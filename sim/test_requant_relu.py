@@ -15,7 +15,7 @@ KERNEL = "requant_relu"
 GRID = [
     dict(PAR=2, ACC_W=24, DATA_W=8, SHIFT=8, ROUNDING="RND", RELU=1, OUT_SIGNED=1),
     dict(PAR=1, ACC_W=20, DATA_W=8, SHIFT=1, ROUNDING="RND_CONV", RELU=0, OUT_SIGNED=1),
-    dict(PAR=4, ACC_W=16, DATA_W=6, SHIFT=3, ROUNDING="TRN", RELU=0, OUT_SIGNED=0),
+    dict(PAR=4, ACC_W=16, DATA_W=6, SHIFT=-2, ROUNDING="TRN", RELU=0, OUT_SIGNED=0),  # left shift, unsigned out
 ]
 BAD = [
     (dict(ROUNDING="FLOOR"), "ROUNDING"),
@@ -54,20 +54,23 @@ def accumulators(rng, shape, params) -> np.ndarray:
     rounding ties and the values either side of both saturation limits planted."""
     acc_w, shift, out = params["ACC_W"], params["SHIFT"], output_type(params)
     lo, hi = -(1 << (acc_w - 1)), (1 << (acc_w - 1)) - 1
-    half = 1 << (shift - 1) if shift > 0 else 0
-    ties = [(k << shift) + half for k in (-3, -2, -1, 0, 1, 2, 3)]
-    limits = [(out.max_int << shift) + d for d in (half - 1, half, half + 1)]
-    limits += [(out.min_int << shift) + d for d in (-half - 1, -half, -half + 1)]
-    wide = harness.edge_ints(rng, shape, lo, hi, special=ties + limits)
-    near = min(hi, 1 << (params["DATA_W"] + shift))
-    narrow = harness.edge_ints(rng, shape, -near, near, special=ties + limits)
+    if shift > 0:
+        half = 1 << (shift - 1)
+        special = [(k << shift) + half for k in (-3, -2, -1, 0, 1, 2, 3)]  # rounding ties
+        special += [(out.max_int << shift) + d for d in (half - 1, half, half + 1)]
+        special += [(out.min_int << shift) + d for d in (-half - 1, -half, -half + 1)]
+    else:  # exact left shift: the accumulators either side of each output limit
+        special = [(limit >> -shift) + d for limit in (out.max_int, out.min_int) for d in (-1, 0, 1)]
+    wide = harness.edge_ints(rng, shape, lo, hi, special=special)
+    near = min(hi, 1 << max(params["DATA_W"] + shift, 1))
+    narrow = harness.edge_ints(rng, shape, -near, near, special=special)
     return np.where(rng.random(shape) < 0.5, wide, narrow)
 
 
 @pytest.mark.parametrize("params, sim", harness.cases(GRID))
 def test_requant_relu(params, sim):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
-    inputs = accumulators(rng, (4, 6, 2 * params["PAR"]), params)  # 4 frames of 6 steps x 2 groups
+    inputs = accumulators(rng, (8, 6, 2 * params["PAR"]), params)  # 8 frames of 6 steps x 2 groups
     expected = golden(inputs, params)
     stream = dict(in_par=params["PAR"], in_w=params["ACC_W"], out_par=params["PAR"],
                   out_w=params["DATA_W"], out_signed=bool(params["OUT_SIGNED"]))

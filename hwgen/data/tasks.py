@@ -164,12 +164,12 @@ def lung_patient(rng: np.random.Generator, spec: TaskSpec) -> dict:
     """Traits of one simulated patient for the lung task."""
     return {
         "fc_hz": spec.fc_hz * rng.uniform(0.85, 1.25),
-        "skin_cm": rng.uniform(0.1, 0.25),
-        "fat_cm": rng.uniform(0.2, 1.0),
-        "muscle_cm": rng.uniform(0.4, 1.2),
+        "skin_cm": rng.uniform(0.1, 0.2),
+        "fat_cm": rng.uniform(0.2, 0.8),
+        "muscle_cm": rng.uniform(0.4, 1.0),
         "breath_rate_per_min": rng.uniform(10, 26),
         "heart_rate_bpm": rng.uniform(55, 115),
-        "noise_db": rng.uniform(-66, -48),
+        "noise_db": rng.uniform(-75, -58),
     }
 
 
@@ -196,7 +196,7 @@ def lung_example(rng: np.random.Generator, label: int, patient: dict, spec: Task
 
     # Probe and chest-wall axial motion: jitter plus breathing; a few tenths of a millimetre.
     jitter_mm = rng.uniform(0.02, 0.12)
-    chest = (jitter_mm * smooth_noise(rng, t, 4.0) + rng.uniform(0.0, 0.4) * breath) * MM
+    chest = (jitter_mm * smooth_noise(rng, t, 4.0) + rng.uniform(0.0, 0.25) * breath) * MM
     shift = sc.samples(chest)
 
     # Chest wall: skin (bright), fat (dark), muscle (mid, striated), then the pleural line.
@@ -222,14 +222,14 @@ def lung_example(rng: np.random.Generator, label: int, patient: dict, spec: Task
     # Below the pleura: reverberation "sand". Sliding: the pattern moves through the beam with the
     # visceral pleura (lateral sliding plus out-of-plane change), so it decorrelates over slow time.
     # No sliding: the same pattern stays put (barcode).
-    below = sc.mask(pleura + 0.4 * MM, 1.0, 0.5 * MM) * np.exp(-(sc.z - pleura).clip(0) / (rng.uniform(2, 4) * CM))
+    below = sc.mask(pleura + 0.4 * MM, 1.0, 0.5 * MM) * np.exp(-(sc.z - pleura).clip(0) / (rng.uniform(3, 6) * CM))
     below *= np.float32(10 ** (rng.uniform(0, 6) / 20))
     static = ph.gaussian_speckle(rng, (sc.n,), sc.fc, sc.fs) * below
     # Pattern path per breath: pleural sliding plus out-of-plane change of the reverberations. A floor
     # keeps the sand moving in end-expiratory pauses (lung pulse, cardiac and vascular shimmer).
     excursion = rng.uniform(4, 12) * MM * rng.uniform(1.5, 3.0)
     speed = np.abs(np.gradient(breath)) * excursion
-    speed = np.maximum(speed, rng.uniform(0.5, 0.9) * speed.mean() + 1e-9)
+    speed = np.maximum(speed, rng.uniform(0.7, 1.0) * speed.mean() + 1e-9)
     path = np.cumsum(speed * contact)
     corr_len = rng.uniform(0.6, 1.2) * MM                         # ~ beam width
     c = contact.astype(np.float32)[:, None]

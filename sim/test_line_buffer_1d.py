@@ -67,3 +67,9 @@ def test_line_buffer_1d_rejects_bad_parameter(bad, name):
     status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
     assert status != 0, f"{bad} elaborated without error:\n{log}"
     assert f"parameter {name}" in log, log
+
+
+def test_line_buffer_1d_bad_parameter_stops_verilator_too():
+    """The same check on Verilator (through the cached cocotb build): $fatal at time 0 names it."""
+    status, log = harness.elaborate(KERNEL, {**GRID[0], "CH": 5}, "verilator")
+    assert status != 0 and "parameter CH" in log, log

@@ -30,6 +30,11 @@ async def frames_full_rate(dut):
 
 
 @cocotb.test()
+async def full_throughput(dut):
+    await harness.check_full_throughput(dut)
+
+
+@cocotb.test()
 async def frames_idle_and_backpressure(dut):
     await harness.check_frames(dut, idle=0.3, stall=0.3)
 

@@ -134,14 +134,14 @@ def _load_npz(path: Path) -> Dataset:
             arrays = {k: f[k] for k in f.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
         raise DataError(f"{src}: unreadable or truncated .npz ({err})") from None
-    x = arrays["x"]
+    x = _as_display(arrays["x"])
     n = len(x) if x.ndim else 0
     y = _labels_or_none(arrays["y"]) if "y" in arrays else None
     classes = [str(c) for c in arrays["classes"]] if "classes" in arrays else []
     group = arrays["group"].astype(np.int64) if "group" in arrays else np.arange(n, dtype=np.int64)
     meta = _json(arrays["meta"], src, "meta") if "meta" in arrays else {}
     params = _json(arrays["params"], src, "params") if "params" in arrays else []
-    return Dataset(x.astype(np.float32) if x.dtype != np.float32 else x, y, classes, group, meta, params)
+    return Dataset(x, y, classes, group, meta, params)
 
 
 def _load_h5(path: Path) -> Dataset:
@@ -160,7 +160,7 @@ def _load_h5(path: Path) -> Dataset:
             params = _json(f.attrs["params"], src, "params") if "params" in f.attrs else []
     except OSError as err:
         raise DataError(f"{src}: unreadable or truncated HDF5 file ({err})") from None
-    return Dataset(np.asarray(x, dtype=np.float32), y, list(classes), group, meta, params)
+    return Dataset(_as_display(np.asarray(x)), y, list(classes), group, meta, params)
 
 
 def _load_npy(path: Path) -> Dataset:
@@ -169,10 +169,18 @@ def _load_npy(path: Path) -> Dataset:
         x = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as err:
         raise DataError(f"{src}: unreadable or truncated .npy ({err})") from None
-    if np.issubdtype(x.dtype, np.integer) and x.ndim == 3:
-        x = _scale_integers(x, int(np.iinfo(x.dtype).max) if x.dtype == np.uint8 else int(max(x.max(), 1)))
+    x = _as_display(x)
     n = len(x) if x.ndim else 0
-    return Dataset(np.asarray(x, dtype=np.float32), None, [], np.arange(n, dtype=np.int64), {"source": src}, [])
+    return Dataset(x, None, [], np.arange(n, dtype=np.int64), {"source": src}, [])
+
+
+def _as_display(x: np.ndarray) -> np.ndarray:
+    """float32; 8-bit display values (uint8) are scaled to [0, 1]."""
+    if x.dtype == np.uint8:
+        return _scale_integers(x, 255)
+    if not np.issubdtype(x.dtype, np.number):
+        return x                                  # _check names the bad dtype
+    return x if x.dtype == np.float32 else x.astype(np.float32)
 
 
 def _scale_integers(img: np.ndarray, top: int) -> np.ndarray:

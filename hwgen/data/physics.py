@@ -116,8 +116,14 @@ def add_point_reflectors(scene: np.ndarray, pos: np.ndarray, amp: np.ndarray, fc
     keep = (pos >= 0) & (pos < n - 0.5)
     line = np.broadcast_to(np.arange(n_lines)[:, None], pos.shape)[keep]
     p = pos[keep]
-    phasor = (amp[keep] * np.exp(-2j * np.pi * (fc / fs) * p)).astype(np.complex64)
-    np.add.at(scene.reshape(-1), line * n + np.rint(p).astype(np.int64), phasor)
+    phasor = amp[keep] * np.exp(-2j * np.pi * (fc / fs) * p)
+    flat = line * n + np.rint(p).astype(np.int64)
+    if len(flat) * 8 < scene.size:      # few reflectors: scatter-add in place
+        np.add.at(scene.reshape(-1), flat, phasor.astype(np.complex64))
+    else:                                # many (moving tissue): one pass of bincount is much faster
+        re = np.bincount(flat, phasor.real, minlength=scene.size)
+        im = np.bincount(flat, phasor.imag, minlength=scene.size)
+        scene += (re + 1j * im).astype(np.complex64).reshape(scene.shape)
 
 
 def point_reflectors(n_lines: int, n: int, pos: np.ndarray, amp: np.ndarray, fc: float, fs: float) -> np.ndarray:

@@ -58,11 +58,14 @@ def beat_onsets(rng: np.random.Generator, rr_mean: float, span: float, cv: float
 
 
 def contraction(t: np.ndarray, onsets: np.ndarray) -> np.ndarray:
-    """Ventricular contraction state in [0, 1] (0 end-diastole, 1 end-systole) for beat onsets.
+    """Ventricular contraction state (0 end-diastole, ~1 end-systole) for beat onsets.
 
     Systole lasts ~0.33 s * sqrt(RR) (a Bazett-like scaling), then a fast relaxation (~0.12 s). A beat
-    that comes early (irregular rhythm) starts from wherever the previous relaxation had got to.
+    that comes early (irregular rhythm) starts from wherever the previous relaxation had got to, and
+    contracts less after a short filling time (Frank-Starling: stroke volume follows the preceding RR).
     """
+    rr = np.diff(onsets)
+    strength = np.clip(np.sqrt(np.concatenate([[rr[0]], rr]) / np.median(rr)), 0.5, 1.2)
     idx = np.clip(np.searchsorted(onsets, t, side="right") - 1, 1, len(onsets) - 2)
 
     def state(k):
@@ -70,7 +73,7 @@ def contraction(t: np.ndarray, onsets: np.ndarray) -> np.ndarray:
         ts = 0.33 * np.sqrt(onsets[k + 1] - onsets[k])
         rise = 0.5 * (1 - np.cos(np.pi * np.clip(since / ts, 0, 1)))
         relax = np.exp(-(np.maximum(since - ts, 0) / 0.12) ** 2)
-        return np.where(since < ts, rise, relax)
+        return np.where(since < ts, rise, relax) * strength[k]
 
     return np.maximum(state(idx), state(idx - 1) * (t >= onsets[idx]))
 
@@ -101,12 +104,16 @@ class Scene:
         return np.asarray(depth_m) * 2.0 * self.fs / ph.SPEED_OF_SOUND
 
     def mask(self, top_m, bottom_m, edge_m: float = 0.3 * MM) -> np.ndarray:
-        """Soft 0..1 window over depth between top and bottom (broadcasts over per-line edges)."""
-        top = np.asarray(top_m)[..., None] if np.ndim(top_m) else top_m
-        bot = np.asarray(bottom_m)[..., None] if np.ndim(bottom_m) else bottom_m
-        up = 1 / (1 + np.exp(-(self.z - top) / edge_m))
-        down = 1 / (1 + np.exp((self.z - bot) / edge_m))
-        return (up * down).astype(np.float32)
+        """Soft 0..1 window over depth between top and bottom, with linear edges edge_m wide.
+
+        top/bottom are scalars or per-line arrays (then the mask is (lines, samples))."""
+        top = np.asarray(top_m, dtype=np.float32)[..., None] if np.ndim(top_m) else np.float32(top_m)
+        bot = np.asarray(bottom_m, dtype=np.float32)[..., None] if np.ndim(bottom_m) else np.float32(bottom_m)
+        z = self.z.astype(np.float32)
+        inv = np.float32(1.0 / edge_m)
+        up = np.clip((z - top) * inv + 0.5, 0, 1)
+        up *= np.clip((bot - z) * inv + 0.5, 0, 1)
+        return up
 
     def add_reflectors(self, depth_m: np.ndarray, db: np.ndarray) -> None:
         """Specular echoes at per-line depths (lines, k) with levels in dB over speckle."""
@@ -341,8 +348,10 @@ def cardiac_example(rng: np.random.Generator, label: int, patient: dict, spec: T
                       np.array([rng.uniform(18, 26), rng.uniform(0, 8), rng.uniform(0, 8)]))
 
     # Blood: nearly anechoic, a faint fresh speckle every line (it flows).
-    blood = (sc.mask(rvw_bot, ivs_top) + sc.mask(ivs_bot, lvpw_top)) * 10 ** (rng.uniform(-38, -28) / 20)
-    sc.scene += ph.gaussian_speckle(rng, sc.scene.shape, sc.fc, sc.fs) * blood
+    first, last = (int(v) for v in sc.samples(np.array([rvw_bot.min(), lvpw_top.max()])).clip(0, sc.n))
+    blood = (sc.mask(rvw_bot, ivs_top) + sc.mask(ivs_bot, lvpw_top))[:, first:last]
+    blood *= np.float32(10 ** (rng.uniform(-38, -28) / 20))
+    sc.scene[:, first:last] += ph.gaussian_speckle(rng, blood.shape, sc.fc, sc.fs) * blood
 
     alpha = np.full(sc.n, 0.52, dtype=np.float32)
     alpha[sc.z < chest] = 0.7

@@ -67,6 +67,14 @@ def test_predict_reuses_the_training_preprocessing(run, tmp_path):
     assert 0 <= result["accuracy"] <= 1
 
 
+def test_predict_classifies_an_unlabelled_user_array(run, tmp_path):
+    path = tmp_path / "user.npy"
+    np.save(path, np.random.default_rng(0).random((3, 40, 20), dtype=np.float32))  # not made by hwgen
+    result = predict_file(run, path)
+    assert len(result["predictions"]) == 3 and "accuracy" not in result
+    assert {p["class"] for p in result["predictions"]} <= {"sliding", "absent", "lung_point"}
+
+
 def test_predict_rejects_a_file_of_another_task(run, tmp_path):
     path = tmp_path / "heart.npz"
     save(synthesize("cardiac", 4, seed=0, time=32, depth=16), path)

@@ -195,3 +195,17 @@ def test_parse_type_reads_hls_spellings():
     assert parse_type("ap_fixed<12,4,AP_RND,AP_SAT>") == Fixed(12, 8, True, "RND", "SAT")
     with pytest.raises(ModelError, match="not a type like"):
         parse_type("float")
+
+
+def test_po2_exponent_fields_are_widened_so_shifts_are_exact(tiny):
+    from hwgen.golden.layers import po2_is_exact
+
+    model, golden, x = tiny
+    po2 = [n for n in golden.nodes if n.kernel is not None and n.kernel.is_po2]
+    assert po2 and all(po2_is_exact(golden.by_name[n.inputs[0]].out, n.kernel) for n in po2)
+    # the zoo's case: 8-bit all-fractional input, exponents down to 2^-8: ap_int<4> -> ap_int<8>
+    from hwgen.hls.precision import _exact_exponent_width
+
+    w = QWeights(np.array([[1, -2], [4, 256]]), 8, po2_width=4)
+    assert _exact_exponent_width(w, Fixed(8, 8, signed=False)).po2_width == 8
+    assert _exact_exponent_width(w, Fixed(8, 5, signed=False)).po2_width == 5

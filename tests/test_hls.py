@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -97,7 +98,9 @@ def test_po2_weights_reach_hls4ml_as_exponent_types(build_root):
     firmware = conv.out / "hls4ml_prj" / "firmware"
     defines = (firmware / "defines.h").read_text()
     params = (firmware / "parameters.h").read_text()
-    assert "typedef struct exponent_weight" in defines and "ap_int<4> weight;" in defines
+    widths = [int(w) for w in re.findall(r"typedef struct exponent_weight\d+_t \{ap_uint<1> sign;ap_int<(\d+)> weight;", defines)]
+    golden = sorted(n.kernel.po2_width for n in conv.nodes if n.kernel is not None)
+    assert sorted(widths) == golden and min(widths) >= 4  # widened where the shift would drop bits
     assert params.count("weight_exponential") >= 7  # 3 depthwise + 3 pointwise + the dense logits
     assert "weight_default" not in params and "product::mult<" not in params  # no multiplier anywhere
     weights = sorted((firmware / "weights").glob("w*.txt"))

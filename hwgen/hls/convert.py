@@ -23,7 +23,7 @@ from hwgen.errors import DataError, HwgenError, ModelError
 from hwgen.golden.model import GoldenModel, Node
 from hwgen.hls import config as hcfg
 from hwgen.hls.precision import PrecisionPolicy, infer_precision, types_from_json, types_to_json
-from hwgen.hls.workarounds import check_padding_wiring, patched_zero_padding
+from hwgen.hls.workarounds import check_padding_wiring, patched_zero_padding, set_exponent_widths
 
 PROJECT = "hls4ml_prj"
 PROJECT_NAME = "hwgen_net"
@@ -127,6 +127,7 @@ def _build(out: Path, keras, logits, nodes, board: Board, settings: dict, status
             clock_period=board.clock_period_ns,
         )
     check_padding_wiring(hls_model)
+    set_exponent_widths(hls_model, nodes)
     problems = hcfg.check_types(hls_model, nodes)
     if problems:
         raise ModelError("hls4ml did not take hwgen's precisions: " + "; ".join(problems))

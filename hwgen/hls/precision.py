@@ -43,12 +43,12 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from hwgen.errors import ModelError
-from hwgen.golden.layers import po2_is_exact, product_frac
+from hwgen.golden.layers import QWeights, po2_is_exact, product_frac
 from hwgen.golden.model import WEIGHTED_OPS, GoldenModel, Node, exact_type
 from hwgen.golden.ops import Fixed
 
@@ -63,6 +63,7 @@ class PrecisionPolicy:
     input: Fixed = DEFAULT_INPUT
     intermediate_width: int = 16
     headroom_bits: int = 1
+    exact_shifts: bool = True  # widen po2 exponent fields so hls4ml's shift products drop no bits
     overrides: dict = field(default_factory=dict)
 
 
@@ -103,6 +104,8 @@ def _choose_types(node: Node, ins: list[Node], values, consumer_ops, last, polic
         node.attrs["range"] = node.attrs["bound"] = (0.0, 1.0)
         return
     x_type = ins[0].out
+    if node.kernel is not None and node.kernel.is_po2 and policy.exact_shifts:
+        node.kernel = _exact_exponent_width(node.kernel, x_type)
     if node.kernel is not None and node.kernel.is_po2 and not po2_is_exact(x_type, node.kernel):
         notes.append(f"layer {node.name!r}: hls4ml's shift product ap_fixed<{2 * (node.kernel.po2_width + x_type.width)},"
                      f"{node.kernel.po2_width + x_type.width}> drops input bits for its smallest exponent "
@@ -145,6 +148,13 @@ def _choose_types(node: Node, ins: list[Node], values, consumer_ops, last, polic
     else:
         raise ModelError(f"layer {node.name!r}: no precision rule for op {node.op!r}")
     node.out = _override(node, "result", out, notes)
+
+
+def _exact_exponent_width(kernel: QWeights, x_type: Fixed) -> QWeights:
+    """The exponent field width that makes ap_fixed<2(We+Wx), We+Wx> hold every shifted input exactly."""
+    _, exps = kernel.exponents()
+    need = x_type.frac + max(0, -int(exps.min())) - x_type.width
+    return replace(kernel, po2_width=max(kernel.po2_width, need))
 
 
 def _align_int(q: int, frac: int, to_frac: int) -> int:
@@ -266,7 +276,8 @@ def parse_type(spec: str | Fixed) -> Fixed:
 
 def types_to_json(nodes: list[Node]) -> dict:
     """{node: {"acc": Fixed fields | None, "out": Fixed fields}} for build folders."""
-    return {n.name: {"acc": asdict(n.acc) if n.acc else None, "out": asdict(n.out)} for n in nodes}
+    return {n.name: {"acc": asdict(n.acc) if n.acc else None, "out": asdict(n.out),
+                     "po2_width": n.kernel.po2_width if n.kernel is not None else None} for n in nodes}
 
 
 def types_from_json(nodes: list[Node], saved: dict) -> None:
@@ -278,6 +289,8 @@ def types_from_json(nodes: list[Node], saved: dict) -> None:
         entry = saved[node.name]
         node.acc = Fixed(**entry["acc"]) if entry["acc"] else None
         node.out = Fixed(**entry["out"])
+        if entry.get("po2_width") and node.kernel is not None:
+            node.kernel = replace(node.kernel, po2_width=int(entry["po2_width"]))
 
 
 def total_overflows(overflows: dict[str, int]) -> int:

@@ -6,7 +6,8 @@ multiplications replaced by shifts (MACs of power-of-two layers), weight memory 
 ESTIMATED (a first-order model, not a synthesis result; Vivado/Vitis reports are the truth):
 - multipliers per layer = ceil(non-zero weights / reuse factor) (hls4ml unrolls a layer's weights
   over one output position, divided by the reuse factor); a multiplier is a DSP48 when both operands
-  are wider than 4 bits, else LUTs (~ a*b/2); shift "multipliers" cost no DSP;
+  are wider than 4 bits, else LUTs (~ a*b/2); a shift by a constant exponent costs no DSP and no LUT
+  (wiring), only its add;
 - LUTs: the multipliers' LUTs plus one accumulator-wide adder per multiplier (acc width LUTs);
 - BRAM18: weights move to BRAM under the Resource strategy or when reuse > 1 (ceil(bits / 18 Kib)),
   plus the line buffer of a convolution ((k - 1) * channels * input bits) when it exceeds 1 Kib;
@@ -89,7 +90,7 @@ def _weighted(node: Node, conv, reuse: int, strategy: str) -> dict:
     w_bits = (1 + node.kernel.po2_width) if node.kernel.is_po2 else _weight_fixed(node).width
     weight_bits = int(w.size) * w_bits + (int(node.bias.values.size) * _bias_width(node) if node.bias else 0)
     if node.kernel.is_po2:
-        dsp, lut_mult = 0, mults * (x_type.width + node.kernel.po2_width)  # constant shift + negate: mux + adder
+        dsp, lut_mult = 0, 0  # a shift by a constant is wiring; the sign folds into the adder
     elif min(x_type.width, w_bits) >= DSP_MIN_OPERAND_BITS:
         dsp, lut_mult = mults, 0
     else:
@@ -172,6 +173,10 @@ def print_table(report: dict, console=None) -> None:
                   style="bold")
     console.print(table)
     u = t["est_utilisation"]
+    over = [k for k, v in u.items() if v > 1]
+    if over:
+        console.print(f"[yellow]the estimate exceeds the board's {', '.join(over)}: raise the reuse factor "
+                      "(--reuse, or per layer --layer NAME:ReuseFactor=N) or use --strategy Resource[/]")
     console.print(f"* ESTIMATES, not synthesis: latency ~{t['est_latency_cycles']:,} cycles "
                   f"({t['est_latency_us']} us), one input every ~{t['est_interval_cycles']:,} cycles; "
                   f"DSP {u['dsp']:.1%}, LUT {u['lut']:.1%}, BRAM18 {u['bram18']:.1%} of {report['board']}.")

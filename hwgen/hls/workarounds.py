@@ -7,6 +7,13 @@
    the padded stream and the k-wide conv an unpadded one. C-sim differs from golden from that layer
    on (hwgen names it). `patched_zero_padding()` makes the pass insert before the convolution it
    belongs to, and `check_padding_wiring` refuses any project where a `zp1d_<X>` layer does not feed X.
+2. Power-of-two products that drop bits. hls4ml's `weight_exponential` product casts the input to
+   r_T = ap_fixed<2(We+Wx), We+Wx>, We = the exponent field width (the quantizer's bits), then shifts.
+   With an 8-bit all-fractional input and exponents down to 2^-8 (quantized_po2(4, 1)), r_T keeps 12
+   fractional bits where 16 are needed: every such product is floored. On a trained shiftcnn this cut
+   Keras-vs-hardware argmax agreement to 93 %. `set_exponent_widths` widens the exponent field (an
+   ap_int<We'> of constants: no cost after synthesis) so r_T holds every product exactly; precision
+   inference chooses We' and the golden model uses the same width.
 """
 
 from __future__ import annotations
@@ -54,3 +61,20 @@ def check_padding_wiring(hls_model) -> None:
         if readers != [target]:
             raise ModelError(f"hls4ml wired the zero padding of {target!r} into {readers} (hls4ml 1.3.0 io_stream "
                              "padding fault); hwgen refuses this project: try --io parallel")
+
+
+def set_exponent_widths(hls_model, nodes) -> None:
+    """Give each po2 layer's exponent field the width its golden node uses (see fault 2 above)."""
+    by_name = {layer.name: layer for layer in hls_model.get_layers()}
+    for node in nodes:
+        if node.kernel is None or not node.kernel.is_po2:
+            continue
+        layer = by_name.get(node.name)
+        variables = [v for v in (layer.weights.values() if layer else []) if "exponent" in str(v.type.name)]
+        if not variables:
+            raise ModelError(f"layer {node.name!r}: hls4ml has no exponent-typed weights for this po2 layer")
+        for var in variables:
+            var.type.precision.width = max(int(var.type.precision.width), node.kernel.po2_width)
+            if var.type.precision.width != node.kernel.po2_width:
+                raise ModelError(f"layer {node.name!r}: hls4ml exponent width {var.type.precision.width} "
+                                 f"differs from the golden model's {node.kernel.po2_width}")

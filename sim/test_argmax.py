@@ -44,6 +44,11 @@ async def reset_mid_frame(dut):
     await harness.check_reset_mid_frame(dut)
 
 
+@cocotb.test()
+async def short_frame_resync(dut):
+    await harness.check_short_frame_resync(dut)
+
+
 def scores(rng, n_frames, params) -> np.ndarray:
     """Frames full of ties: values from a small set (with both extremes), plus an all-equal,
     an all most-negative frame and frames whose maximum sits at the last index or is tied at

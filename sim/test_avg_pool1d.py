@@ -45,6 +45,11 @@ async def reset_mid_frame(dut):
     await harness.check_reset_mid_frame(dut)
 
 
+@cocotb.test()
+async def short_frame_resync(dut):
+    await harness.check_short_frame_resync(dut)
+
+
 def golden(frame: np.ndarray, params) -> np.ndarray:
     pool_log2 = params["POOL"].bit_length() - 1
     out = ops.Fixed(params["DATA_W"], 0, rounding=params["ROUNDING"], saturation="SAT")

@@ -44,6 +44,11 @@ async def reset_mid_frame(dut):
     await harness.check_reset_mid_frame(dut)
 
 
+@cocotb.test()
+async def short_frame_resync(dut):
+    await harness.check_short_frame_resync(dut)
+
+
 def activations(rng, n_frames, params) -> np.ndarray:
     """Random frames with extremes planted, one frame all most-negative and one all zero."""
     lo, hi = -(1 << (params["DATA_W"] - 1)), (1 << (params["DATA_W"] - 1)) - 1

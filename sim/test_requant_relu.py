@@ -44,6 +44,11 @@ async def reset_mid_frame(dut):
     await harness.check_reset_mid_frame(dut)
 
 
+@cocotb.test()
+async def short_frame_resync(dut):
+    await harness.check_short_frame_resync(dut)
+
+
 def output_type(params) -> ops.Fixed:
     return ops.Fixed(params["DATA_W"], 0, signed=bool(params["OUT_SIGNED"]),
                      rounding=params["ROUNDING"], saturation="SAT")

@@ -232,18 +232,19 @@ def lung_example(rng: np.random.Generator, label: int, patient: dict, spec: Task
     below = sc.mask(pleura + 0.4 * MM, 1.0, 0.5 * MM) * np.exp(-(sc.z - pleura).clip(0) / (rng.uniform(3, 6) * CM))
     below *= np.float32(10 ** (rng.uniform(0, 6) / 20))
     static = ph.gaussian_speckle(rng, (sc.n,), sc.fc, sc.fs) * below
-    # Pattern path per breath: pleural sliding plus out-of-plane change of the reverberations. A floor
-    # keeps the sand moving in end-expiratory pauses (lung pulse, cardiac and vascular shimmer).
-    excursion = rng.uniform(4, 12) * MM * rng.uniform(1.5, 3.0)
-    speed = np.abs(np.gradient(breath)) * excursion
-    speed = np.maximum(speed, rng.uniform(0.7, 1.0) * speed.mean() + 1e-9)
-    path = np.cumsum(speed * contact)
-    corr_len = rng.uniform(0.6, 1.2) * MM                         # ~ beam width
+    # The sand's pattern changes as the visceral pleura slides (plus out-of-plane change of the
+    # reverberations): rate in beam-width correlation lengths per second, fastest mid-breath. A floor
+    # keeps it moving in end-expiratory pauses (lung pulse, cardiac and vascular shimmer).
+    speed = np.abs(np.gradient(breath))
+    speed = np.maximum(speed / (speed.mean() + 1e-12), rng.uniform(0.7, 1.0))
+    rate = rng.uniform(12, 50)                                   # decorrelations per second (20-80 ms)
+    dt = 1.0 / spec.line_rate_hz(time)
+    path = np.cumsum(speed * rate * dt * contact)                 # in correlation lengths
     c = contact.astype(np.float32)[:, None]
     if contact.min() < 1:
         sc.scene += ph.shift_lines(static, shift, sc.fc, sc.fs) * (1 - c)
     if contact.max() > 0:
-        sc.scene += ph.shift_lines(moving_pattern(rng, sc, path / (corr_len / 2), below),
+        sc.scene += ph.shift_lines(moving_pattern(rng, sc, 2.0 * path, below),
                                    shift + sc.samples(pulse), sc.fc, sc.fs) * c
 
     # Rib shadow (nuisance): the probe rocks onto a rib edge for a moment; everything below goes dark.
@@ -265,6 +266,7 @@ def lung_example(rng: np.random.Generator, label: int, patient: dict, spec: Task
         "pleura_depth_cm": round(pleura / CM, 4), "fc_hz": round(sc.fc, 1), "gain_db": round(gain_db, 3),
         "heart_rate_bpm": round(hr, 3), "breath_rate_per_min": round(f_breath * 60, 3),
         "sliding_fraction": round(float(contact.mean()), 4), "rib_shadow": bool(rib),
+        "sand_rate_per_s": round(rate * float(contact.mean()), 3),
         "jitter_mm": round(jitter_mm, 4), "noise_db": round(patient["noise_db"], 3),
     }
     return img, params

@@ -182,3 +182,14 @@ def test_cli_bad_inputs_one_line_no_traceback(tmp_path):
         assert r.returncode == 2, (args, r.stdout, r.stderr)
         assert "Traceback" not in r.stderr and needle in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_uint8_npz_is_scaled_and_unlabelled_gallery(tmp_path):
+    x = np.random.default_rng(0).integers(0, 256, (2, 24, 12)).astype(np.uint8)
+    np.savez(tmp_path / "u8.npz", x=x)
+    ds = load(tmp_path / "u8.npz")
+    assert ds.x.dtype == np.float32 and np.allclose(ds.x, x / 255)
+    from hwgen.data.plot import gallery
+
+    png = gallery(ds, tmp_path / "g.png", per_class=2)
+    assert png.read_bytes()[:4] == b"\x89PNG"

@@ -176,3 +176,13 @@ def test_cli_errors_are_one_line(tmp_path):
     assert done.exit_code != 0 and "not a hwgen build folder" in str(done.exception)
     done = CliRunner().invoke(app, ["convert", str(tmp_path / "nope.h5"), "--board", "zybo"])
     assert "unknown board 'zybo'" in str(done.exception)
+
+
+def test_known_hls4ml_faults_are_refused_up_front(tmp_path):
+    from test_golden import tiny_model
+
+    from hwgen.errors import ModelError
+    from hwgen.hls.convert import convert
+
+    with pytest.raises(ModelError, match="layer 'dw' .*io_parallel does not compile"):
+        convert(tiny_model(), "pynq-z2", tmp_path / "b", io_type="io_parallel", calib=_data((24, 6), n=20)[0])

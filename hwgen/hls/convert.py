@@ -23,7 +23,12 @@ from hwgen.errors import DataError, HwgenError, ModelError
 from hwgen.golden.model import GoldenModel, Node
 from hwgen.hls import config as hcfg
 from hwgen.hls.precision import PrecisionPolicy, infer_precision, types_from_json, types_to_json
-from hwgen.hls.workarounds import check_padding_wiring, patched_zero_padding, set_exponent_widths
+from hwgen.hls.workarounds import (
+    check_padding_wiring,
+    patched_zero_padding,
+    refuse_known_faults,
+    set_exponent_widths,
+)
 
 PROJECT = "hls4ml_prj"
 PROJECT_NAME = "hwgen_net"
@@ -49,7 +54,11 @@ class Conversion:
     def compile(self) -> None:
         """g++-compile the hls4ml project (once) so `hls_model.predict` / `trace` run the C++."""
         if not self.compiled:
-            self.hls_model.compile()
+            try:
+                self.hls_model.compile()
+            except Exception as err:  # hls4ml raises a bare Exception when g++ fails
+                raise HwgenError(f"g++ could not compile the hls4ml project in {self.out / PROJECT} ({err}); "
+                                 "the compiler output above says where") from err
             self.compiled = True
 
 
@@ -71,6 +80,7 @@ def convert(source, board: str | Board = "pynq-z2", out="build/model", *, io_typ
     x_calib = _calibration(calib, run_info, keras)
     status(f"inferring precisions on {len(x_calib)} calibration examples")
     nodes = from_keras(keras)
+    refuse_known_faults(nodes, io_type)
     policy = policy or PrecisionPolicy()
     notes = infer_precision(nodes, x_calib, policy)
     settings = {

@@ -14,6 +14,9 @@
    Keras-vs-hardware argmax agreement to 93 %. `set_exponent_widths` widens the exponent field (an
    ap_int<We'> of constants: no cost after synthesis) so r_T holds every product exactly; precision
    inference chooses We' and the golden model uses the same width.
+3. io_parallel QDepthwiseConv2D does not compile: nnet_sepconv2d.h calls
+   depthwise_conv_2d_latency_cl, which hls4ml 1.3.0 never declares (Latency and Resource alike).
+   `refuse_known_faults` stops such a conversion up front, naming the layer; io_stream works.
 """
 
 from __future__ import annotations
@@ -78,3 +81,11 @@ def set_exponent_widths(hls_model, nodes) -> None:
             if var.type.precision.width != node.kernel.po2_width:
                 raise ModelError(f"layer {node.name!r}: hls4ml exponent width {var.type.precision.width} "
                                  f"differs from the golden model's {node.kernel.po2_width}")
+
+
+def refuse_known_faults(nodes, io_type: str) -> None:
+    """Refuse configurations hls4ml 1.3.0 is known to get wrong, before any time is spent on them."""
+    for node in nodes:
+        if io_type == "io_parallel" and node.attrs.get("as2d"):
+            raise ModelError(f"layer {node.name!r} (QDepthwiseConv2D, the 1-D depthwise): hls4ml 1.3.0 io_parallel "
+                             "does not compile it (depthwise_conv_2d_latency_cl is never declared); use io_stream")

@@ -186,3 +186,24 @@ def test_known_hls4ml_faults_are_refused_up_front(tmp_path):
 
     with pytest.raises(ModelError, match="layer 'dw' .*io_parallel does not compile"):
         convert(tiny_model(), "pynq-z2", tmp_path / "b", io_type="io_parallel", calib=_data((24, 6), n=20)[0])
+
+
+def test_reuse_and_strategy_per_layer_reach_the_project_and_the_estimates(tmp_path):
+    from hwgen import models
+    from hwgen.errors import ModelError
+    from hwgen.hls.convert import convert
+
+    model = models.build("cnn", ZOO_SHAPE, N_CLASSES, width=0.25)
+    x, _ = _data(ZOO_SHAPE, n=40)
+    base = convert(model, "pynq-z2", tmp_path / "base", calib=x)
+    shared = convert(model, "pynq-z2", tmp_path / "shared", calib=x,
+                     layer_settings={"b2": {"ReuseFactor": 4, "Strategy": "Resource"}})
+    params = (tmp_path / "shared" / "hls4ml_prj" / "firmware" / "parameters.h").read_text()
+    assert "reuse_factor = 4" in params
+    rows = {r["layer"]: r for r in shared.report["layers"]}
+    base_rows = {r["layer"]: r for r in base.report["layers"]}
+    assert rows["b2"]["reuse"] == 4 and rows["b2"]["strategy"] == "Resource"
+    assert rows["b2"]["est_dsp"] < base_rows["b2"]["est_dsp"]
+    assert rows["b2"]["est_interval_cycles"] == 4 * base_rows["b2"]["est_interval_cycles"]
+    with pytest.raises(ModelError, match="unknown layer 'nope'"):
+        convert(model, "pynq-z2", tmp_path / "bad", calib=x, layer_settings={"nope": {"ReuseFactor": 2}})

@@ -215,7 +215,8 @@ def lung_example(rng: np.random.Generator, label: int, patient: dict, spec: Task
 
     # Lung pulse: the heart shakes the lung a little, only where the lung touches the chest wall.
     hr = patient["heart_rate_bpm"] * rng.uniform(0.95, 1.05)
-    pulse = contact * lung_pulse(t, hr, rng.uniform()) * rng.uniform(0.03, 0.12) * MM
+    beat = lung_pulse(t, hr, rng.uniform())
+    pulse = contact * beat * rng.uniform(0.03, 0.12) * MM
     pleura_db = rng.uniform(22, 32)
     pleura_line = pleura + chest + pulse
     sc.add_reflectors(pleura_line[:, None], np.array([pleura_db]))
@@ -237,6 +238,7 @@ def lung_example(rng: np.random.Generator, label: int, patient: dict, spec: Task
     # keeps it moving in end-expiratory pauses (lung pulse, cardiac and vascular shimmer).
     speed = np.abs(np.gradient(breath))
     speed = np.maximum(speed / (speed.mean() + 1e-12), rng.uniform(0.7, 1.0))
+    speed += rng.uniform(0.5, 2.0) * beat          # lung pulse: each heartbeat stirs the sand a little more
     rate = rng.uniform(12, 50)                                   # decorrelations per second (20-80 ms)
     dt = 1.0 / spec.line_rate_hz(time)
     path = np.cumsum(speed * rate * dt * contact)                 # in correlation lengths

@@ -26,7 +26,8 @@ class FlowConfig:
     seed: int = 7
     model: str = "shiftcnn"
     bits: int = 8
-    epochs: int = 30        # early stopping usually ends sooner
+    float_epochs: int = 20  # float pre-training, then QAT fine-tuning (early stopping ends sooner)
+    epochs: int = 15
     board: str = "pynq-z2"
     io_type: str = "io_stream"
 
@@ -58,12 +59,14 @@ def step_data(cfg: FlowConfig, console: Console) -> dict:
 
 def step_train(cfg: FlowConfig, console: Console) -> dict:
     """Train the QAT model on the data set (patient-grouped split)."""
+    from hwgen.cli.train import print_metrics
     from hwgen.train import TrainConfig, train_model
 
     run = train_model(TrainConfig(task=cfg.task, model=cfg.model, bits=cfg.bits, data=str(cfg.data_path),
-                                  out=str(cfg.run_dir), epochs=cfg.epochs, seed=cfg.seed))
+                                  out=str(cfg.run_dir), qat_from_float=True, float_epochs=cfg.float_epochs,
+                                  epochs=cfg.epochs, seed=cfg.seed))
     metrics = json.loads((Path(run) / "metrics.json").read_text())
-    _print_metrics(metrics, console)
+    print_metrics(metrics, console)
     return {"run": str(run), "accuracy": metrics.get("accuracy"), "macro_f1": metrics.get("macro_f1")}
 
 
@@ -126,16 +129,3 @@ def run(cfg: FlowConfig, *, start: str | None = None, stop: str | None = None,
         (out / "steps" / f"{step.__name__}.json").write_text(json.dumps(record, indent=1))
         records[step.__name__] = record
     return records
-
-
-def _print_metrics(metrics: dict, console: Console) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"test split: accuracy {metrics['accuracy']:.1%}, macro F1 {metrics['macro_f1']:.3f}")
-    for col in ("class", "sensitivity", "specificity"):
-        table.add_column(col)
-    for name, row in metrics["per_class"].items():
-        table.add_row(name, f"{row['sensitivity']:.1%}", f"{row['specificity']:.1%}")
-    console.print(table)
-    console.print(f"params {metrics['params']}, MACs {metrics['macs']} ({metrics['shift_macs']} by shifts), "
-                  f"weight memory {metrics['weight_bits']} bits")

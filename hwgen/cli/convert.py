@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from hwgen.errors import HwgenError
 
@@ -29,9 +28,9 @@ def convert(
     """Convert a trained QKeras model for a board: precision inference, hls4ml project, layer report."""
     from hwgen.hls.convert import convert as run_convert
     from hwgen.hls.precision import PrecisionPolicy
-    from hwgen.hls.report import print_table
+    from hwgen.hls.report import print_table, wide_console
 
-    console = Console()
+    console = wide_console()
     layer_settings = _layer_settings(layer)
     policy = PrecisionPolicy(overrides=_precisions(precision))
     with console.status("converting") as spinner:

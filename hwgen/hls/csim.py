@@ -105,15 +105,19 @@ def compare_layers(conv, x) -> list[dict]:
     return rows
 
 
-def csim_build(build_dir, data=None, *, status=None, refuse: bool = True) -> dict:
-    """C-sim of a build folder on `data` (a data file; default: the run's test split); writes csim.json."""
-    from hwgen.hls.convert import load_build
+def csim_build(build, data=None, *, status=None, refuse: bool = True) -> dict:
+    """C-sim of a build folder (or a `Conversion` from `convert`) on `data` (a data file; default: the
+    run's test split); writes csim.json into the build folder and returns its contents.
 
-    conv = load_build(build_dir, status=status)
+    With `refuse`, any golden/C-sim mismatch raises CsimMismatch naming the first differing layer.
+    """
+    from hwgen.hls.convert import Conversion, load_build
+
+    conv = build if isinstance(build, Conversion) else load_build(build, status=status)
     x, y = _data(conv, data)
     result = run_csim(conv, x, y, status=status)
     result["data"] = str(data) if data else "test.npz (the run's test split)"
-    Path(build_dir, "csim.json").write_text(json.dumps(result, indent=1))
+    Path(conv.out, "csim.json").write_text(json.dumps(result, indent=1))
     if refuse and result["golden_vs_csim_mismatches"]:
         raise CsimMismatch(mismatch_message(result))
     return result

@@ -152,10 +152,9 @@ def _range(r) -> list | None:
 
 def print_table(report: dict, console=None) -> None:
     """The per-layer table (rich), with the estimate columns marked."""
-    from rich.console import Console
     from rich.table import Table
 
-    console = console or Console()
+    console = console or wide_console()
     t = report["totals"]
     table = Table(title=f"hwgen layer report: {report['board']} ({report['part']}, {report['clock_mhz']:g} MHz, "
                         f"{report['io_type']}, {report['strategy']})", show_lines=False)
@@ -180,6 +179,14 @@ def print_table(report: dict, console=None) -> None:
     console.print(f"* ESTIMATES, not synthesis: latency ~{t['est_latency_cycles']:,} cycles "
                   f"({t['est_latency_us']} us), one input every ~{t['est_interval_cycles']:,} cycles; "
                   f"DSP {u['dsp']:.1%}, LUT {u['lut']:.1%}, BRAM18 {u['bram18']:.1%} of {report['board']}.")
+
+
+def wide_console():
+    """A rich console; 170 columns when writing to a file or a CI log so the layer table is not cut."""
+    from rich.console import Console
+
+    console = Console()
+    return console if console.is_terminal else Console(width=170)
 
 
 def _short(text: str) -> str:

@@ -107,7 +107,7 @@ end
 
 // ---------------------------------------------------------------- windows
 wire [WIN_W-1:0] win_tdata;
-wire win_tvalid, win_tlast;
+wire win_tvalid, win_tlast, win_tuser;
 wire win_tready;
 
 line_buffer_1d #(
@@ -117,7 +117,7 @@ line_buffer_1d #(
     .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
     .s_axis_tlast(s_axis_tlast),
     .m_axis_tdata(win_tdata), .m_axis_tvalid(win_tvalid), .m_axis_tready(win_tready),
-    .m_axis_tlast(win_tlast)
+    .m_axis_tlast(win_tlast), .m_axis_tuser(win_tuser)
 );
 
 // ---------------------------------------------------------------- memories
@@ -140,15 +140,17 @@ reg [GO_W-1:0] og;
 reg [WA_W-1:0] w_addr;                        // og*G_IN + ig, counted instead of multiplied
 
 assign win_tready = loading;
+// a frame's first window beat always lands in slot 0: a frame abandoned mid-row cannot shift the next
+wire [GI_W-1:0] store_idx = win_tuser ? {GI_W{1'b0}} : load_idx;
 
 always @(posedge clk)
     if (loading && win_tvalid)
-        window_buf[load_idx] <= win_tdata;
+        window_buf[store_idx] <= win_tdata;
 
 always @(posedge clk) begin
     if (loading && win_tvalid) begin
-        load_idx <= load_idx == LAST_IG ? {GI_W{1'b0}} : load_idx + 1'b1;
-        if (load_idx == LAST_IG) begin
+        load_idx <= store_idx == LAST_IG ? {GI_W{1'b0}} : store_idx + 1'b1;
+        if (store_idx == LAST_IG) begin
             loading <= 1'b0;
             step_last <= win_tlast;
         end

@@ -71,7 +71,7 @@ end
 
 // ---------------------------------------------------------------- windows
 wire [TAPS*DATA_W-1:0] win_tdata;
-wire win_tvalid, win_tlast;
+wire win_tvalid, win_tlast, win_tuser;
 wire ce = !m_axis_tvalid || m_axis_tready;   // the whole pipeline advances together
 
 line_buffer_1d #(
@@ -81,7 +81,7 @@ line_buffer_1d #(
     .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
     .s_axis_tlast(s_axis_tlast),
     .m_axis_tdata(win_tdata), .m_axis_tvalid(win_tvalid), .m_axis_tready(ce),
-    .m_axis_tlast(win_tlast)
+    .m_axis_tlast(win_tlast), .m_axis_tuser(win_tuser)
 );
 
 // ---------------------------------------------------------------- stage 1: operands
@@ -94,6 +94,8 @@ initial begin
 end
 
 reg [G_W-1:0] group;
+// a frame's first window beat is group 0 whatever came before (see line_buffer_1d's tuser)
+wire [G_W-1:0] group_now = win_tuser ? {G_W{1'b0}} : group;
 reg s1_valid, s1_last;
 reg [TAPS*DATA_W-1:0] s1_window;
 reg [TAPS*WEIGHT_W-1:0] s1_weights;
@@ -104,10 +106,10 @@ always @(posedge clk) begin
         s1_valid <= win_tvalid;
         s1_last <= win_tlast;
         s1_window <= win_tdata;
-        s1_weights <= weight_rom[group];
-        s1_bias <= bias_rom[group];
+        s1_weights <= weight_rom[group_now];
+        s1_bias <= bias_rom[group_now];
         if (win_tvalid)
-            group <= group == LAST_GROUP ? {G_W{1'b0}} : group + 1'b1;
+            group <= group_now == LAST_GROUP ? {G_W{1'b0}} : group_now + 1'b1;
     end
     if (rst) begin
         s1_valid <= 1'b0;

@@ -11,8 +11,12 @@
  *      lane (k*PAR + i) = x_padded[t*STRIDE + k, g*PAR + i], tap 0 the oldest.
  *      tlast on the last beat of the last window of the frame.
  *
- * The frame length is the parameter T; s_axis_tlast is not needed to find the frame's end (a
- * stride > 1 can end the output before the input) and is ignored. 'same' padding follows Keras:
+ * The frame length is the parameter T: a stride > 1 can end the output before the input, so
+ * s_axis_tlast cannot mark the output's end. An EARLY s_axis_tlast (before the frame's last beat)
+ * abandons the frame: the counters restart and the next beat begins a new frame, so one short
+ * frame never shifts the ones after it (the abandoned frame's windows get no tlast).
+ * m_axis_tuser marks the first window beat of every frame, so engines behind the buffer can
+ * resynchronise their own counters too. 'same' padding follows Keras:
  * (K-1)/2 zero rows before, the rest after. Leading zeros are masked (stale history from an earlier
  * frame never leaks), trailing zero rows are generated after the last input row without consuming
  * input. Each channel group keeps its last K-1 rows in one memory word, so a window costs one read
@@ -38,7 +42,8 @@ module line_buffer_1d #(
     output reg  [K*PAR*DATA_W-1:0]   m_axis_tdata,
     output reg                       m_axis_tvalid,
     input  wire                      m_axis_tready,
-    output reg                       m_axis_tlast
+    output reg                       m_axis_tlast,
+    output reg                       m_axis_tuser     // first window beat of a frame
 );
 
 /* verilator lint_off WIDTHEXPAND */  // strings of different lengths compare fine
@@ -95,6 +100,7 @@ wire emit = row == next_out_row;
 wire out_free = !m_axis_tvalid || m_axis_tready;
 wire step = (real_row ? s_axis_tvalid : 1'b1) && (!emit || out_free);
 wire last_group = group == LAST_GROUP;
+wire early_end = real_row && s_axis_tlast && !(row == LAST_REAL && last_group);
 
 assign s_axis_tready = real_row && (!emit || out_free);
 
@@ -133,6 +139,7 @@ always @(posedge clk) begin
             m_axis_tdata <= window;
             m_axis_tvalid <= 1'b1;
             m_axis_tlast <= (row == LAST_OUT) && last_group;
+            m_axis_tuser <= (row == FIRST_OUT_ROW) && group == {GROUP_W{1'b0}};
         end
         if (!last_group) begin
             group <= group + 1'b1;
@@ -142,6 +149,11 @@ always @(posedge clk) begin
                 next_out_row <= (row == LAST_OUT) ? FIRST_OUT_ROW : next_out_row + ROW_STEP;
             row <= (row == LAST) ? FIRST_ROW : row + 1'b1;
         end
+        if (early_end) begin
+            row <= FIRST_ROW;
+            group <= {GROUP_W{1'b0}};
+            next_out_row <= FIRST_OUT_ROW;
+        end
     end
     if (rst) begin
         row <= FIRST_ROW;
@@ -149,6 +161,7 @@ always @(posedge clk) begin
         next_out_row <= FIRST_OUT_ROW;
         m_axis_tvalid <= 1'b0;
         m_axis_tlast <= 1'b0;
+        m_axis_tuser <= 1'b0;
     end
 end
 

@@ -41,6 +41,11 @@ async def reset_mid_frame(dut):
     await harness.check_reset_mid_frame(dut)
 
 
+@cocotb.test()
+async def short_frame_resync(dut):
+    await harness.check_short_frame_resync(dut)
+
+
 def make_case(p: dict, rng: np.random.Generator):
     """Random data and weights with extremes planted; channel 0's filter is all most-negative
     weights, so frame 1 (all most-negative data) reaches the largest positive sum; frame 2 is zeros."""

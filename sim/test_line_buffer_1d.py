@@ -40,6 +40,11 @@ async def reset_mid_frame(dut):
     await harness.check_reset_mid_frame(dut)
 
 
+@cocotb.test()
+async def short_frame_resync(dut):
+    await harness.check_short_frame_resync(dut)
+
+
 def expected_beats(x: np.ndarray, p: dict) -> np.ndarray:
     """(T, CH) -> (out_time * groups, K * PAR): one row per output beat, lane k*PAR + i."""
     win = ops.windows(ops.pad_time(x, p["K"], p["PADDING"]), p["K"], p["STRIDE"])  # (n, K, CH)

@@ -45,6 +45,11 @@ async def reset_mid_frame(dut):
     await harness.check_reset_mid_frame(dut)
 
 
+@cocotb.test()
+async def short_frame_resync(dut):
+    await harness.check_short_frame_resync(dut)
+
+
 def make_case(p: dict, rng: np.random.Generator):
     """Random data (extremes planted) and po2 weights; output channel 0 has every weight at
     -2**MAX_SHIFT, so frame 1 (all most-negative data) reaches the largest positive sum."""

@@ -50,6 +50,7 @@ def _compiled(key: str, root: str):
         with pytest.warns(UserWarning, match="layer 'conv': forced accum"):
             conv = convert(model, "pynq-z2", Path(root) / key, calib=x[:100], policy=policy)
     else:
+        tf.keras.utils.set_random_seed(0)  # the same weights every run
         model = models.build(key, ZOO_SHAPE, N_CLASSES, width=0.25)
         x, _ = _data(ZOO_SHAPE)
         conv = convert(model, "pynq-z2", Path(root) / key, calib=x[:100])

@@ -46,6 +46,7 @@ def layer_report(conv, board) -> dict:
     totals.update(_latency(rows, io_type))
     totals["est_latency_us"] = round(totals["est_latency_cycles"] / board.clock_mhz, 3)
     res = board.resources
+    totals["est_fitting_reuse"] = _fitting_reuse(conv, res)
     totals["est_utilisation"] = {
         "dsp": round(totals["est_dsp"] / res["dsp"], 4), "lut": round(totals["est_lut"] / res["lut"], 4),
         "bram18": round(totals["est_bram18"] / res["bram18"], 4),
@@ -112,6 +113,19 @@ def _weighted(node: Node, conv, reuse: int, strategy: str) -> dict:
     }
 
 
+def _fitting_reuse(conv, resources: dict, candidates=(1, 2, 4, 8, 16, 32, 64, 128, 256)) -> int | None:
+    """The smallest uniform reuse factor whose estimated DSP and LUT fit the board (None: none does)."""
+    weighted = [n for n in conv.nodes if n.op in WEIGHTED_OPS]
+    fixed_lut = sum(int(n.out.width * (n.shape[-1] if n.shape else 1)) for n in conv.nodes
+                    if n.op not in WEIGHTED_OPS and n.op != "reshape")
+    for reuse in candidates:
+        rows = [_weighted(n, conv, reuse, "Latency") for n in weighted]
+        if (sum(r["est_dsp"] for r in rows) <= resources["dsp"]
+                and sum(r["est_lut"] for r in rows) + fixed_lut <= resources["lut"]):
+            return reuse
+    return None
+
+
 def _latency(rows: list[dict], io_type: str) -> dict:
     if io_type == "io_parallel":
         cycles = sum(r["est_depth_cycles"] + (r["reuse"] if r["macs"] else 0) for r in rows)
@@ -174,8 +188,10 @@ def print_table(report: dict, console=None) -> None:
     u = t["est_utilisation"]
     over = [k for k, v in u.items() if v > 1]
     if over:
-        console.print(f"[yellow]the estimate exceeds the board's {', '.join(over)}: raise the reuse factor "
-                      "(--reuse, or per layer --layer NAME:ReuseFactor=N) or use --strategy Resource[/]")
+        fit = t.get("est_fitting_reuse")
+        hint = f" (estimated to fit from --reuse {fit})" if fit else ""
+        console.print(f"[yellow]the estimate exceeds the board's {', '.join(over)}: raise the reuse factor{hint} "
+                      "(--reuse N, or per layer --layer NAME:ReuseFactor=N) or use --strategy Resource[/]")
     console.print(f"* ESTIMATES, not synthesis: latency ~{t['est_latency_cycles']:,} cycles "
                   f"({t['est_latency_us']} us), one input every ~{t['est_interval_cycles']:,} cycles; "
                   f"DSP {u['dsp']:.1%}, LUT {u['lut']:.1%}, BRAM18 {u['bram18']:.1%} of {report['board']}.")

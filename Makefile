@@ -31,13 +31,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-# Icarus (second simulator) and yosys (resource counts) come from Debian when apt-get is usable;
-# without them the tests that need them skip and say why.
+# Icarus (second simulator), yosys (resource counts) and lz4 headers (Verilator's FST waveforms)
+# come from Debian when apt-get is usable; without them the tests that need them skip and say why.
 $(SYSTOOLS):
-	@if command -v iverilog >/dev/null && command -v yosys >/dev/null; then :; \
+	@if command -v iverilog >/dev/null && command -v yosys >/dev/null && [ -f /usr/include/lz4.h ]; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iverilog yosys >/dev/null; \
-	else echo "warning: iverilog/yosys not installed and apt-get unavailable: their tests will skip"; fi
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iverilog yosys liblz4-dev >/dev/null; \
+	else echo "warning: iverilog/yosys/liblz4-dev not installed and apt-get unavailable: their tests will skip"; fi
 	@mkdir -p $(VENV) && touch $@
 
 demo: setup

@@ -50,10 +50,11 @@ def _compiled(key: str, root: str):
         with pytest.warns(UserWarning, match="layer 'conv': forced accum"):
             conv = convert(model, "pynq-z2", Path(root) / key, calib=x[:100], policy=policy)
     else:
+        name, _, io = key.partition("@")
         tf.keras.utils.set_random_seed(0)  # the same weights every run
-        model = models.build(key, ZOO_SHAPE, N_CLASSES, width=0.25)
+        model = models.build(name, ZOO_SHAPE, N_CLASSES, width=0.25)
         x, _ = _data(ZOO_SHAPE)
-        conv = convert(model, "pynq-z2", Path(root) / key, calib=x[:100])
+        conv = convert(model, "pynq-z2", Path(root) / key, calib=x[:100], io_type=io or "io_stream")
     conv.compile()
     return conv
 
@@ -72,6 +73,15 @@ def test_every_zoo_model_matches_golden_bit_for_bit_in_csim(name, build_root):
     assert result["keras_vs_golden_argmax_agreement"] >= 0.99
     assert result["csim_accuracy"] == result["golden_accuracy"]
     assert not result["golden_overflows"]
+
+
+def test_io_parallel_also_matches_golden(build_root):
+    from hwgen.hls.csim import run_csim
+
+    conv = _compiled("dscnn@io_parallel", str(build_root))
+    assert conv.settings["io_type"] == "io_parallel"
+    x, y = _data(ZOO_SHAPE, seed=13)
+    assert run_csim(conv, x, y)["golden_vs_csim_mismatches"] == 0
 
 
 def test_zoo_list_is_covered():

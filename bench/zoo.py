@@ -8,6 +8,8 @@ accuracy on lung with at least 5x fewer MACs.
 
     .venv/bin/python bench/zoo.py --quick        # ~300 examples per task, short training
     .venv/bin/python bench/zoo.py                # 600 examples per task
+    .venv/bin/python bench/zoo.py --quick --dims 2 --kernel 9x3 --tasks lung --models cnn,dscnn
+                                                 # the 2-D (time x depth image) forms -> zoo_2d.json
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 RESULTS = Path(__file__).resolve().parent / "results" / "zoo.json"
+RESULTS_2D = RESULTS.with_name("zoo_2d.json")
 MODELS = ("cnn", "dscnn", "shiftcnn", "mobilenet", "ghostnet")
 
 
@@ -34,12 +37,13 @@ def bench_model(name, data, cfg, args):
     shape, n_classes = data.x.shape[1:], len(data.classes)
     started = time.perf_counter()
     tf.keras.utils.set_random_seed(args.seed)
-    float_model = models.build(name, shape, n_classes, bits=None, po2_bits=args.po2_bits)
+    shape_cfg = {"po2_bits": args.po2_bits, "dims": args.dims, "kernel": args.kernel}
+    float_model = models.build(name, shape, n_classes, bits=None, **shape_cfg)
     fit(float_model, data, cfg, epochs=args.epochs, lr=cfg.learning_rate, label=f"{name} float", init=True)
     row = {"model": name, "float_acc": evaluate(float_model, data)["accuracy"]}
     for bits in (8, 4):
         tf.keras.utils.set_random_seed(args.seed)
-        model = models.build(name, shape, n_classes, bits=bits, po2_bits=args.po2_bits)
+        model = models.build(name, shape, n_classes, bits=bits, **shape_cfg)
         model.set_weights(float_model.get_weights())
         fit(model, data, cfg, epochs=args.qat_epochs, lr=cfg.learning_rate / 3, label=f"{name} {bits}-bit", init=False)
         metrics = evaluate(model, data)
@@ -71,7 +75,8 @@ def print_table(rows, goals, n_test):
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="hwgen zoo: test accuracy (patient-grouped split) and cost")
+    dims = rows[0].get("dims", 1) if rows else 1
+    table = Table(title=f"hwgen zoo ({dims}-D): test accuracy (patient-grouped split) and cost")
     for col in ("task", "model", "params", "MACs", "weight bits 8b", "weight bits 4b", "float", "8-bit QAT",
                 "4-bit/po2 QAT", "s"):
         table.add_column(col, justify="left" if col in ("task", "model") else "right")
@@ -97,8 +102,13 @@ def main():
     parser.add_argument("--qat-epochs", type=int, default=None, help="QAT fine-tune epochs (default 15, --quick 8)")
     parser.add_argument("--po2-bits", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--dims", type=int, default=1, choices=(1, 2), help="2: the time x depth image models")
+    parser.add_argument("--kernel", default="9", help="taps along time, or TxD for a 2-D kernel (e.g. 9x3)")
+    parser.add_argument("--out", type=Path, default=None, help="default results/zoo.json (zoo_2d.json for --dims 2)")
     args = parser.parse_args()
+    taps = tuple(int(k) for k in args.kernel.lower().split("x"))
+    args.kernel = taps[0] if len(taps) == 1 else taps
+    args.out = args.out or (RESULTS_2D if args.dims == 2 else RESULTS)
     args.n = args.n or (300 if args.quick else 600)
     args.epochs = args.epochs or (15 if args.quick else 30)
     args.qat_epochs = args.qat_epochs or (8 if args.quick else 15)
@@ -113,7 +123,7 @@ def main():
         data = prepare(cfg, synthesize(task, args.n, seed=args.seed, progress=True))
         n_test[task] = int(len(data.split[2]))
         for name in args.models.split(","):
-            rows.append({"task": task, **bench_model(name, data, cfg, args)})
+            rows.append({"task": task, "dims": args.dims, **bench_model(name, data, cfg, args)})
     goals = goal(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}

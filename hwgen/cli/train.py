@@ -29,6 +29,10 @@ def train(
     blocks: int = typer.Option(1, help="Blocks per stage (depth multiplier)."),
     kernel: int = typer.Option(9, help="Kernel taps along slow time."),
     po2_bits: int = typer.Option(4, help="Bits of power-of-two (shift) weights."),
+    dims: int = typer.Option(1, help="1: convolve along time, depth bins as channels (hardware path); "
+                             "2: time x depth image (hls4ml only; hwgen convert/golden/RTL are 1-D)."),
+    depth_kernel: Optional[int] = typer.Option(None, help="With --dims 2: taps along depth (default: --kernel)."),
+    factorise: bool = typer.Option(False, "--factorise", help="With --dims 2: k x k kernels as k x 1 then 1 x k."),
     batch_size: int = typer.Option(32, help="Batch size."),
     lr: float = typer.Option(2e-3, help="Learning rate."),
     patience: int = typer.Option(5, help="Early-stopping patience (epochs)."),
@@ -42,7 +46,9 @@ def train(
         task=task, data=str(data) if data else None, model=model, bits=bits or None, out=str(out),
         qat_from_float=qat_from_float, epochs=epochs, float_epochs=float_epochs, n=n, time=time, depth=depth,
         batch_size=batch_size, learning_rate=lr, patience=patience, clahe=clahe, seed=seed,
-        model_cfg={"width": width, "depth": blocks, "kernel": kernel, "po2_bits": po2_bits},
+        model_cfg={"width": width, "depth": blocks, "po2_bits": po2_bits, "dims": dims,
+                   "kernel": kernel if depth_kernel is None else (kernel, depth_kernel),
+                   "factorise": factorise},
     )
     run = train_model(cfg)
     print_metrics(json.loads((run / "metrics.json").read_text()))

@@ -22,19 +22,18 @@ FLOAT_BITS = 32
 
 
 def layer_macs(layer) -> int:
-    """Multiply-accumulates of one layer for one input example."""
+    """Multiply-accumulates of one layer for one input example (1-D and 2-D layers)."""
     kind = type(layer).__name__
     out = layer.output_shape
-    if kind in ("QConv1D", "Conv1D"):
-        (_, steps, filters), (k,), cin = out, layer.kernel_size, layer.input_shape[-1]
-        return steps * k * cin * filters
-    if kind in ("QSeparableConv1D", "SeparableConv1D"):
-        (_, steps, filters), (k,), cin = out, layer.kernel_size, layer.input_shape[-1]
-        mid = cin * layer.depth_multiplier
-        return steps * k * mid + steps * mid * filters
+    if kind in ("QConv1D", "Conv1D", "QConv2D", "Conv2D"):
+        positions, taps, cin = math.prod(out[1:-1]), math.prod(layer.kernel_size), layer.input_shape[-1]
+        return positions * taps * cin * out[-1]
+    if kind in ("QSeparableConv1D", "SeparableConv1D", "QSeparableConv2D", "SeparableConv2D"):
+        positions, taps = math.prod(out[1:-1]), math.prod(layer.kernel_size)
+        mid = layer.input_shape[-1] * layer.depth_multiplier
+        return positions * taps * mid + positions * mid * out[-1]
     if kind in ("QDepthwiseConv2D", "DepthwiseConv2D"):
-        (_, h, w, cout), (kh, kw) = out, layer.kernel_size
-        return h * w * kh * kw * cout
+        return math.prod(out[1:]) * math.prod(layer.kernel_size)
     if kind in ("QDense", "Dense"):
         positions = math.prod(layer.input_shape[1:-1]) if len(layer.input_shape) > 2 else 1
         return positions * layer.input_shape[-1] * layer.units

@@ -23,6 +23,8 @@ class FlowConfig:
     out: str = "demo"
     task: str = "lung"
     n: int = 300            # synthetic examples (the demo trains on them)
+    time: int | None = None  # None: the task's default M-mode length
+    depth: int = 64
     seed: int = 7
     model: str = "shiftcnn"
     bits: int = 8
@@ -49,7 +51,7 @@ def step_data(cfg: FlowConfig, console: Console) -> dict:
     from hwgen.data import save, synthesize
     from hwgen.data.plot import gallery
 
-    ds = synthesize(cfg.task, cfg.n, seed=cfg.seed, progress=True)
+    ds = synthesize(cfg.task, cfg.n, seed=cfg.seed, time=cfg.time, depth=cfg.depth, progress=True)
     save(ds, cfg.data_path)
     png = gallery(ds, Path(cfg.out) / "gallery.png")
     console.print(f"data: {len(ds.x)} {cfg.task} examples {ds.x.shape[1:]} -> {cfg.data_path}; gallery {png}")
@@ -76,12 +78,15 @@ def step_convert(cfg: FlowConfig, console: Console) -> dict:
     from hwgen.hls.report import print_table
 
     with console.status("converting with hls4ml") as status:
-        conv = convert(cfg.run_dir, board=cfg.board, out=cfg.build_dir, io_type=cfg.io_type,
+        conv = convert(cfg.run_dir, board=cfg.board, out=cfg.build_dir, io_type=cfg.io_type, reuse="auto",
                        status=lambda text: status.update(f"convert: {text}"))
-    print_table(conv.report, console)
+    print_table(conv.report)  # its own wide console: the table has 14 columns
     for note in conv.notes:
         console.print(f"[yellow]note:[/] {note}")
-    return {"build": str(cfg.build_dir), "report": str(cfg.build_dir / "report.json")}
+    totals = conv.report["totals"]
+    return {"build": str(cfg.build_dir), "report": str(cfg.build_dir / "report.json"),
+            "reuse": conv.settings["reuse"], "est_utilisation": totals["est_utilisation"],
+            "est_latency_cycles": totals["est_latency_cycles"]}
 
 
 def step_csim(cfg: FlowConfig, console: Console) -> dict:

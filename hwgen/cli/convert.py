@@ -17,12 +17,13 @@ def convert(
     out: Path = typer.Option(Path("build/model"), help="Build folder to write."),
     io: str = typer.Option("stream", help="hls4ml IO type: stream (default) or parallel."),
     strategy: str = typer.Option("Latency", help="hls4ml strategy for every layer: Latency or Resource."),
-    reuse: int = typer.Option(1, help="Reuse factor for every layer (multipliers are shared this many times)."),
+    reuse: str = typer.Option("auto", help="Reuse factor for every layer (multipliers are shared this many "
+                                           "times), or 'auto': the smallest estimated to fit the board."),
     layer: list[str] = typer.Option([], help="Per-layer setting LAYER:KEY=VALUE, e.g. b1:ReuseFactor=4 "
                                              "or b2:Strategy=Resource (repeatable)."),
     precision: list[str] = typer.Option([], help="Force a type: LAYER:accum=ap_fixed<W,I> or "
                                                  "LAYER:result=... (repeatable; warns when narrower)."),
-    calib: Optional[Path] = typer.Option(None, help="Calibration data file (default: the run's test split)."),
+    calib: Optional[Path] = typer.Option(None, help="Calibration data file (default: the run's training split)."),
     compile: bool = typer.Option(False, "--compile", help="Also g++-compile the project (as C-sim does)."),
 ):
     """Convert a trained QKeras model for a board: precision inference, hls4ml project, layer report."""
@@ -32,6 +33,9 @@ def convert(
 
     console = wide_console()
     layer_settings = _layer_settings(layer)
+    if reuse != "auto" and not reuse.isdigit():
+        raise HwgenError(f"--reuse {reuse!r}: expected a positive whole number or 'auto'")
+    reuse = reuse if reuse == "auto" else int(reuse)
     policy = PrecisionPolicy(overrides=_precisions(precision))
     with console.status("converting") as spinner:
         conv = run_convert(str(source), board, out, io_type=f"io_{io}", strategy=strategy, reuse=reuse,

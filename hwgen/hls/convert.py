@@ -63,14 +63,19 @@ class Conversion:
 
 
 def convert(source, board: str | Board = "pynq-z2", out="build/model", *, io_type: str = "io_stream",
-            strategy: str = "Latency", reuse: int = 1, layer_settings: dict | None = None, calib=None,
+            strategy: str = "Latency", reuse: int | str = 1, layer_settings: dict | None = None, calib=None,
             policy: PrecisionPolicy | None = None, compile: bool = False, status=None) -> Conversion:
-    """Convert `source` (a run directory, a model file, or a Keras model) for `board` into `out`."""
+    """Convert `source` (a run directory, a model file, or a Keras model) for `board` into `out`.
+
+    `reuse="auto"` takes the smallest uniform reuse factor whose estimated DSPs and LUTs fit the
+    board (reuse 1 when nothing fits: the report then says so).
+    """
     from hwgen.golden.keras import from_keras, logits_model
     from hwgen.hls.report import layer_report
 
     status = status or (lambda text: None)
     board = get(board) if isinstance(board, str) else board
+    auto_reuse = reuse == "auto"
     if io_type not in hcfg.IO_TYPES:
         raise HwgenError(f"io type {io_type!r} is not one of {hcfg.IO_TYPES}")
     out = Path(out)
@@ -84,15 +89,21 @@ def convert(source, board: str | Board = "pynq-z2", out="build/model", *, io_typ
     policy = policy or PrecisionPolicy()
     notes = infer_precision(nodes, x_calib, policy)
     settings = {
-        "board": board.name, "io_type": io_type, "strategy": strategy, "reuse": int(reuse),
+        "board": board.name, "io_type": io_type, "strategy": strategy, "reuse": 1 if auto_reuse else int(reuse),
         "layer_settings": layer_settings or {}, "source": run_info.get("source", ""),
         "classes": run_info.get("classes"), "preprocess": run_info.get("preprocess"),
         "data": run_info.get("data"), "input_shape": [int(s) for s in keras.input_shape[1:]],
         "calibration_examples": int(len(x_calib)), "policy": _policy_json(policy), "types": types_to_json(nodes),
     }
     conv = _build(out, keras, logits_model(keras), nodes, board, settings, status)
-    conv.notes = notes
     conv.report = layer_report(conv, board)
+    fitting = conv.report["totals"]["est_fitting_reuse"]
+    if auto_reuse and fitting and fitting > 1:
+        status(f"reuse factor {fitting}: the smallest estimated to fit {board.name}")
+        settings["reuse"] = fitting
+        conv = _build(out, keras, logits_model(keras), nodes, board, settings, status)
+        conv.report = layer_report(conv, board)
+    conv.notes = notes
     (out / "report.json").write_text(json.dumps(conv.report, indent=1))
     (out / "hwgen.json").write_text(json.dumps(settings, indent=1))
     if compile:
@@ -161,6 +172,7 @@ def _read_source(source, out: Path) -> tuple[object, dict]:
                 info[key] = json.loads((path / name).read_text())
         info["classes"] = info.get("config", {}).get("classes")
         info["data"] = info.get("split", {}).get("data")
+        info["run_dir"] = str(path)
         if (path / "test.npz").is_file():
             shutil.copyfile(path / "test.npz", out / "test.npz")
             info["test"] = str(out / "test.npz")
@@ -175,9 +187,15 @@ def _read_source(source, out: Path) -> tuple[object, dict]:
 
 
 def _calibration(calib, run_info: dict, keras) -> np.ndarray:
-    """Calibration inputs: given array/file, else the run's test split, else uniform noise in [0, 1)."""
+    """Calibration inputs: given array/file, else the run's training split (so ranges are not
+    measured on the examples C-sim is judged on), else its test split, else uniform noise in [0, 1)."""
     shape = tuple(int(s) for s in keras.input_shape[1:])
+    if calib is None and run_info.get("run_dir"):
+        calib = _training_split(Path(run_info["run_dir"]))
     if calib is None and run_info.get("test"):
+        import warnings
+
+        warnings.warn("the run's training data could not be rebuilt: calibrating on its test split", stacklevel=3)
         calib = run_info["test"]
     if calib is None:
         import warnings
@@ -190,6 +208,15 @@ def _calibration(calib, run_info: dict, keras) -> np.ndarray:
     if calib.shape[1:] != shape:
         raise DataError(f"calibration data has shape {calib.shape}, expected (N, {', '.join(map(str, shape))})")
     return calib[:MAX_CALIB]
+
+
+def _training_split(run_dir: Path) -> np.ndarray | None:
+    from hwgen.train import load_split
+
+    try:
+        return load_split(run_dir, "train")[0]
+    except (HwgenError, FileNotFoundError, KeyError):
+        return None
 
 
 def load_x(path, preprocess: dict | None = None) -> np.ndarray:

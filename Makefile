@@ -11,9 +11,8 @@ export PATH  := $(abspath $(VENV))/bin:$(VERILATOR_BIN):$(PATH)
 # Quiet TensorFlow's start-up chatter.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 PYTEST_ARGS  ?= -n 2 --dist loadfile
-BOARD        ?= pynq-z2
 
-.PHONY: setup demo test sim lint bench bitstream clean help
+.PHONY: setup demo test sim lint bench clean help
 
 help:
 	@echo "make demo   set up, then run the default chain (synthetic data -> model -> hardware report)"
@@ -21,7 +20,6 @@ help:
 	@echo "make sim    only the hardware simulations (cocotb on Verilator; SIM=icarus, WAVES=1)"
 	@echo "make lint   ruff over the Python sources"
 	@echo "make bench  the benchmarks in bench/ (tables + bench/results/*.json)"
-	@echo "make bitstream BOARD=pynq-z2   needs Vivado on PATH"
 
 setup: $(STAMP) $(SYSTOOLS)
 
@@ -54,9 +52,6 @@ lint: setup
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
-
-bitstream: setup
-	$(VENV)/bin/hwgen build --board $(BOARD) --to step_bitstream
 
 clean:
 	rm -rf build runs demo sim_build .pytest_cache

@@ -204,3 +204,51 @@ def test_cli_trains_a_2d_model_and_refuses_a_bad_combination(tmp_path, capsys):
               "--out", str(tmp_path / "bad")])
     assert exit_info.value.code == 2
     assert "factorise" in capsys.readouterr().err
+
+
+def every_2d_block_model():
+    """One tiny 2-D model holding each 2-D block once (conv, factorised conv, separable, shift
+    separable, factorised inverted residual, ghost, fire), with logits out (no softmax)."""
+    from qkeras import QActivation, QDense
+    from tensorflow.keras import layers
+
+    from hwgen.models import blocks
+
+    q = blocks.Quant(bits=8)
+    inputs = layers.Input(SHAPE, name="x_in")
+    x = QActivation(q.input(), name="input_q")(layers.Reshape((*SHAPE, 1), name="to_image")(inputs))
+    x = blocks.conv(x, "c1", 8, 3, q)
+    x = blocks.conv(x, "c2", 8, (5, 3), q, factorised=True)
+    x = blocks.separable(x, "s1", 8, 3, q)
+    x = blocks.separable(x, "s2", 8, 3, q, shift=True)
+    x = blocks.inverted_residual(x, "ir", 8, 3, q, factorised=True)
+    x = blocks.ghost(x, "gh", 8, 3, q)
+    x = blocks.fire(x, "fi", 2, 4, q)
+    x = layers.GlobalAveragePooling2D(name="gap")(layers.MaxPooling2D(2, name="pool1")(x))
+    outputs = QDense(3, name="logits", kernel_quantizer=q.kernel(), bias_quantizer=q.bias())(x)
+    return tf.keras.Model(inputs, outputs)
+
+
+@pytest.mark.slow
+def test_hls4ml_2d_blocks_compile_and_match_keras_exactly(tmp_path):
+    """g++ C-sim of every 2-D block against Keras on 64 inputs (~30 s). Wide default types, and the
+    po2 exponent fields widened as hwgen/hls does in 1-D: hls4ml's own 4-bit exponent field floors
+    shift products (1 output LSB off at the shift layer, measured)."""
+    hls4ml = pytest.importorskip("hls4ml")
+    tf.keras.utils.set_random_seed(0)
+    model = every_2d_block_model()
+    x = np.random.default_rng(0).random((64, *SHAPE), dtype=np.float32)
+    models.scale_to_data(model, x[:32])
+    config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vivado",
+                                                  default_precision="ap_fixed<32,12>")
+    hls_model = hls4ml.converters.convert_from_keras_model(
+        model, hls_config=config, output_dir=str(tmp_path / "all2d"), backend="Vivado", io_type="io_stream")
+    exponents = [v for layer in hls_model.get_layers() for v in layer.weights.values() if "exponent" in str(v.type.name)]
+    assert len(exponents) == 2  # the shift layer's depthwise and pointwise halves
+    for var in exponents:
+        var.type.precision.width = 8
+    hls_model.compile()
+    expected = model.predict(x, verbose=0)
+    got = np.asarray(hls_model.predict(np.ascontiguousarray(x))).reshape(expected.shape)
+    assert np.abs(expected).max() > 0.1  # a live network, not all zeros
+    np.testing.assert_array_equal(got, expected)

@@ -54,7 +54,8 @@ class TrainConfig:
     depth: int | None = None
     clahe: bool = False
     normalise: str = "minmax"
-    model_cfg: dict = field(default_factory=dict)  # width, depth, kernel, pools, po2_bits, ...
+    model_cfg: dict = field(default_factory=dict)  # width, depth, kernel, pools, po2_bits, dims, ...
+    shift_training: str = "q"  # po2 layers: "q" (quantize linear weights) or "ps" (train sign/shift, models.shift)
     progress: bool = True
 
 
@@ -349,6 +350,8 @@ def train_phases(cfg: TrainConfig, data: Prepared):
     from hwgen import models
 
     shape, n_classes = data.x.shape[1:], len(data.classes)
+    if cfg.shift_training not in ("q", "ps") or (cfg.shift_training == "ps" and cfg.bits is None):
+        raise ModelError(f"shift_training must be 'q' or 'ps' (ps needs a quantized model), got {cfg.shift_training!r}")
     model = models.build(cfg.model, shape, n_classes, bits=cfg.bits, **cfg.model_cfg)
     phases = []
     if cfg.qat_from_float and cfg.bits is not None:
@@ -356,13 +359,31 @@ def train_phases(cfg: TrainConfig, data: Prepared):
         phases.append(("float", fit(float_model, data, cfg, epochs=cfg.float_epochs, lr=cfg.learning_rate,
                                     label=f"{cfg.model} float", init=True)))
         model.set_weights(float_model.get_weights())
-        phases.append(("qat", fit(model, data, cfg, epochs=cfg.epochs, lr=cfg.learning_rate / 3,
-                                  label=f"{cfg.model} {cfg.bits}-bit QAT", init=False)))
+        model, history = _fit_qat(model, data, cfg, lr=cfg.learning_rate / 3, init=False)
+        phases.append(("qat", history))
+    elif cfg.bits is not None:
+        model, history = _fit_qat(model, data, cfg, lr=cfg.learning_rate, init=True)
+        phases.append(("qat", history))
     else:
-        label = f"{cfg.model} {'float' if cfg.bits is None else f'{cfg.bits}-bit QAT'}"
-        phases.append(("qat" if cfg.bits is not None else "float",
-                       fit(model, data, cfg, epochs=cfg.epochs, lr=cfg.learning_rate, label=label, init=True)))
+        phases.append(("float", fit(model, data, cfg, epochs=cfg.epochs, lr=cfg.learning_rate,
+                                    label=f"{cfg.model} float", init=True)))
     return model, phases
+
+
+def _fit_qat(model, data: Prepared, cfg: TrainConfig, *, lr: float, init: bool):
+    """The QAT phase. With shift_training='ps' the po2 layers train in DeepShift-PS form and the
+    result is exported back to stock quantized_po2 layers with the same forward values."""
+    from hwgen import models
+    from hwgen.models import shift
+
+    label = f"{cfg.model} {cfg.bits}-bit QAT"
+    if cfg.shift_training == "q":
+        return model, fit(model, data, cfg, epochs=cfg.epochs, lr=lr, label=label, init=init)
+    if init:  # scale the linear weights first: PS stores their log2
+        models.scale_to_data(model, data.train[0][:INIT_BATCH])
+    ps_model = shift.to_ps(model)
+    history = fit(ps_model, data, cfg, epochs=cfg.epochs, lr=lr, label=f"{label} (PS)", init=False)
+    return shift.to_q(ps_model), history
 
 
 def train_model(cfg: TrainConfig) -> Path:

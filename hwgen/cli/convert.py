@@ -33,7 +33,7 @@ def convert(
 
     console = wide_console()
     layer_settings = _layer_settings(layer)
-    if reuse != "auto" and not reuse.isdigit():
+    if reuse != "auto" and not (reuse.isdigit() and int(reuse) >= 1):
         raise HwgenError(f"--reuse {reuse!r}: expected a positive whole number or 'auto'")
     reuse = reuse if reuse == "auto" else int(reuse)
     policy = PrecisionPolicy(overrides=_precisions(precision))

@@ -36,7 +36,7 @@ def load(path: str | os.PathLike):
     if path.is_dir():
         path = path / "model.h5"
     if not path.is_file():
-        raise ModelError(f"{path}: no such model file")
+        raise ModelError(f"{path}: no such model file (expected a run directory holding model.h5, or a .h5 file)")
     try:
         return tf.keras.models.load_model(path, custom_objects=custom_objects(), compile=False)
     except (OSError, ValueError, KeyError, TypeError) as err:

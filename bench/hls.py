@@ -52,8 +52,9 @@ def bench_model(name: str, shape, width: float, board: str, out: Path, n: int = 
 
 
 def print_table(rows: list[dict]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from hwgen.hls.report import wide_console
 
     table = Table(title="hwgen convert + C-sim, PYNQ-Z2 (est_* = analytic estimates, not synthesis)")
     cols = ["model", "convert_seconds", "compile_seconds", "golden_vs_csim_mismatches", "macs", "shift_macs",
@@ -64,11 +65,15 @@ def print_table(rows: list[dict]) -> None:
         table.add_column(head, justify="left" if head == "model" else "right")
     for r in rows:
         table.add_row(*[f"{r[c]:,}" if isinstance(r[c], int) else str(r[c]) for c in cols])
-    Console().print(table)
+    wide_console().print(table)
 
 
 def main() -> None:
+    import tensorflow as tf
+
     from hwgen import models
+
+    tf.get_logger().setLevel("ERROR")  # retracing notes from predict() on each new model say nothing here
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", type=int, nargs=2, default=(64, 32), help="input (time, depth)")

@@ -354,7 +354,7 @@ def run(kernel: str, params: Mapping[str, object], module: str, sim: str | None 
         np.savez(test_dir / ARRAYS_FILE, **arrays)
         env[ENV_ARRAYS] = str(test_dir / ARRAYS_FILE)
     try:
-        return _runner(sim).test(
+        results = _runner(sim).test(
             test_module=module,
             hdl_toplevel=toplevel,
             hdl_toplevel_lang="verilog",
@@ -370,6 +370,11 @@ def run(kernel: str, params: Mapping[str, object], module: str, sim: str | None 
     except (SystemExit, RuntimeError) as err:  # failed tests, or a simulator that stopped: say why
         raise AssertionError(f"{sim} simulation of {build_dir.name} failed:\n"
                              f"{_sim_failures(test_dir / 'sim.log')}") from err
+    from cocotb_tools.runner import get_results  # noqa: PLC0415
+
+    if get_results(results)[0] == 0:  # a bench that finds no cocotb test must not pass silently
+        raise AssertionError(f"no cocotb test ran from module {module!r} on {build_dir.name}")
+    return results
 
 
 def _sim_failures(log: Path, limit: int = 30) -> str:

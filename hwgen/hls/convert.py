@@ -71,7 +71,7 @@ def convert(source, board: str | Board = "pynq-z2", out="build/model", *, io_typ
     board (reuse 1 when nothing fits: the report then says so).
     """
     from hwgen.golden.keras import from_keras, logits_model
-    from hwgen.hls.report import layer_report
+    from hwgen.hls.report import fitting_reuse, layer_report
 
     status = status or (lambda text: None)
     board = get(board) if isinstance(board, str) else board
@@ -89,20 +89,17 @@ def convert(source, board: str | Board = "pynq-z2", out="build/model", *, io_typ
     policy = policy or PrecisionPolicy()
     notes = infer_precision(nodes, x_calib, policy)
     settings = {
-        "board": board.name, "io_type": io_type, "strategy": strategy, "reuse": 1 if auto_reuse else int(reuse),
+        "board": board.name, "io_type": io_type, "strategy": strategy, "reuse": None if auto_reuse else int(reuse),
         "layer_settings": layer_settings or {}, "source": run_info.get("source", ""),
         "classes": run_info.get("classes"), "preprocess": run_info.get("preprocess"),
         "data": run_info.get("data"), "input_shape": [int(s) for s in keras.input_shape[1:]],
         "calibration_examples": int(len(x_calib)), "policy": _policy_json(policy), "types": types_to_json(nodes),
     }
+    if auto_reuse:
+        settings["reuse"] = fitting_reuse(nodes, GoldenModel(nodes), board.resources) or 1
+        status(f"reuse factor {settings['reuse']}: the smallest estimated to fit {board.name}")
     conv = _build(out, keras, logits_model(keras), nodes, board, settings, status)
     conv.report = layer_report(conv, board)
-    fitting = conv.report["totals"]["est_fitting_reuse"]
-    if auto_reuse and fitting and fitting > 1:
-        status(f"reuse factor {fitting}: the smallest estimated to fit {board.name}")
-        settings["reuse"] = fitting
-        conv = _build(out, keras, logits_model(keras), nodes, board, settings, status)
-        conv.report = layer_report(conv, board)
     conv.notes = notes
     (out / "report.json").write_text(json.dumps(conv.report, indent=1))
     (out / "hwgen.json").write_text(json.dumps(settings, indent=1))

@@ -46,7 +46,7 @@ def layer_report(conv, board) -> dict:
     totals.update(_latency(rows, io_type))
     totals["est_latency_us"] = round(totals["est_latency_cycles"] / board.clock_mhz, 3)
     res = board.resources
-    totals["est_fitting_reuse"] = _fitting_reuse(conv, res)
+    totals["est_fitting_reuse"] = fitting_reuse(conv.nodes, conv.golden, res)
     totals["est_utilisation"] = {
         "dsp": round(totals["est_dsp"] / res["dsp"], 4), "lut": round(totals["est_lut"] / res["lut"], 4),
         "bram18": round(totals["est_bram18"] / res["bram18"], 4),
@@ -70,7 +70,7 @@ def _row(node: Node, conv) -> dict:
         "est_dsp": 0, "est_lut": 0, "est_bram18": 0, "est_depth_cycles": 1, "est_interval_cycles": 1,
     }
     if node.op in WEIGHTED_OPS:
-        row.update(_weighted(node, conv, row["reuse"], row["strategy"]))
+        row.update(_weighted(node, conv.golden, row["reuse"], row["strategy"]))
     else:
         row["est_interval_cycles"] = max(int(in_shape[0]) if in_shape and node.op != "dense" else 1, 1)
         row["est_lut"] = int(node.out.width * (node.shape[-1] if node.shape else 1)) if node.op != "reshape" else 0
@@ -78,8 +78,8 @@ def _row(node: Node, conv) -> dict:
     return row
 
 
-def _weighted(node: Node, conv, reuse: int, strategy: str) -> dict:
-    x_type = conv.golden.by_name[node.inputs[0]].out
+def _weighted(node: Node, golden, reuse: int, strategy: str) -> dict:
+    x_type = golden.by_name[node.inputs[0]].out
     w = node.kernel.values
     positions = int(np.prod(node.shape[:-1])) if node.op != "dense" else 1
     if node.attrs.get("as2d"):
@@ -113,13 +113,16 @@ def _weighted(node: Node, conv, reuse: int, strategy: str) -> dict:
     }
 
 
-def _fitting_reuse(conv, resources: dict, candidates=(1, 2, 4, 8, 16, 32, 64, 128, 256)) -> int | None:
-    """The smallest uniform reuse factor whose estimated DSP and LUT fit the board (None: none does)."""
-    weighted = [n for n in conv.nodes if n.op in WEIGHTED_OPS]
-    fixed_lut = sum(int(n.out.width * (n.shape[-1] if n.shape else 1)) for n in conv.nodes
+def fitting_reuse(nodes: list[Node], golden, resources: dict,
+                  candidates=(1, 2, 4, 8, 16, 32, 64, 128, 256)) -> int | None:
+    """The smallest uniform reuse factor whose estimated DSP and LUT fit the board (None: none does).
+
+    It needs only the typed integer graph, so `convert` can choose before writing the project."""
+    weighted = [n for n in nodes if n.op in WEIGHTED_OPS]
+    fixed_lut = sum(int(n.out.width * (n.shape[-1] if n.shape else 1)) for n in nodes
                     if n.op not in WEIGHTED_OPS and n.op != "reshape")
     for reuse in candidates:
-        rows = [_weighted(n, conv, reuse, "Latency") for n in weighted]
+        rows = [_weighted(n, golden, reuse, "Latency") for n in weighted]
         if (sum(r["est_dsp"] for r in rows) <= resources["dsp"]
                 and sum(r["est_lut"] for r in rows) + fixed_lut <= resources["lut"]):
             return reuse

@@ -11,8 +11,8 @@
  * whose rounding the golden model does not define, so the initial block refuses it.
  *
  * Stream layout as max_pool1d: T x CH frame, PAR channels a beat, T % POOL trailing steps
- * dropped. Window sums (exact, DATA_W + log2(POOL) bits) are kept per channel group; the
- * division is a requant_relu stage (same rounding logic as every other layer).
+ * dropped. Window sums (exact, DATA_W + log2(POOL) bits) come from pool1d_window (OP = "SUM",
+ * shared with max_pool1d); the division is a requant_relu stage (the rounding of every layer).
  */
 module avg_pool1d #(
     parameter T = 16,                // time steps per input frame
@@ -36,90 +36,40 @@ module avg_pool1d #(
     output wire                  m_axis_tlast
 );
 
-localparam GROUPS = CH / PAR;
-localparam OUT_T = T / POOL;
 localparam POOL_LOG2 = $clog2(POOL);
 localparam SUM_W = DATA_W + POOL_LOG2;       // exact window sum
-localparam G_W = (GROUPS > 1) ? $clog2(GROUPS) : 1;
-localparam T_W = $clog2(T + 1);
-localparam P_W = (POOL > 1) ? $clog2(POOL) : 1;
 
 initial begin
-    if (PAR < 1) $fatal(1, "avg_pool1d: parameter PAR=%0d must be >= 1", PAR);
-    if (CH < 1 || CH % PAR != 0) $fatal(1, "avg_pool1d: parameter CH=%0d must be a multiple of PAR=%0d", CH, PAR);
     if (DATA_W < 2 || DATA_W > 32) $fatal(1, "avg_pool1d: parameter DATA_W=%0d must be 2..32", DATA_W);
     if (POOL < 1 || (1 << POOL_LOG2) != POOL)
         $fatal(1, "avg_pool1d: parameter POOL=%0d must be a power of two (non-power-of-two averages are not supported)", POOL);
-    if (T < POOL) $fatal(1, "avg_pool1d: parameter T=%0d must be >= POOL=%0d", T, POOL);
 end
 
-reg [PAR*SUM_W-1:0] run_sum [0:GROUPS-1];    // running sum of the current window
+wire [PAR*SUM_W-1:0] sum_data;
+wire                 sum_valid;
+wire                 sum_ready;
+wire                 sum_last;
 
-reg [G_W-1:0] group_cnt;
-reg [T_W-1:0] time_cnt;
-reg [P_W-1:0] phase_cnt;
-reg [T_W-1:0] window_cnt;
-
-reg [PAR*SUM_W-1:0] sum_data_reg;
-reg                 sum_valid_reg;
-reg                 sum_last_reg;
-wire                sum_ready;
-
-wire accept = s_axis_tvalid && s_axis_tready;
-wire window_start = (phase_cnt == 0);
-wire window_end = (phase_cnt == P_W'(POOL - 1)) && (window_cnt < T_W'(OUT_T));
-wire last_group = (group_cnt == G_W'(GROUPS - 1));
-wire frame_end = last_group && (time_cnt == T_W'(T - 1));
-
-wire [PAR*SUM_W-1:0] stored = run_sum[group_cnt];
-wire [PAR*SUM_W-1:0] new_sum;
-
-assign s_axis_tready = !sum_valid_reg || sum_ready;
-
-genvar i;
-generate
-    for (i = 0; i < PAR; i = i + 1) begin : lane
-        wire signed [SUM_W-1:0] x = {{POOL_LOG2{s_axis_tdata[(i+1)*DATA_W-1]}}, s_axis_tdata[i*DATA_W +: DATA_W]};
-        wire signed [SUM_W-1:0] s = window_start ? {SUM_W{1'b0}} : stored[i*SUM_W +: SUM_W];
-        assign new_sum[i*SUM_W +: SUM_W] = s + x;
-    end
-endgenerate
-
-always @(posedge clk) begin
-    if (sum_ready) sum_valid_reg <= 1'b0;
-
-    if (accept) begin
-        if (window_end) begin
-            sum_data_reg <= new_sum;
-            sum_valid_reg <= 1'b1;
-            sum_last_reg <= last_group && (window_cnt == T_W'(OUT_T - 1));
-        end else begin
-            run_sum[group_cnt] <= new_sum;
-        end
-
-        group_cnt <= last_group ? {G_W{1'b0}} : group_cnt + 1'b1;
-        if (last_group) begin
-            time_cnt <= time_cnt + 1'b1;
-            phase_cnt <= (phase_cnt == P_W'(POOL - 1)) ? {P_W{1'b0}} : phase_cnt + 1'b1;
-            if (phase_cnt == P_W'(POOL - 1)) window_cnt <= window_cnt + 1'b1;
-        end
-        if (frame_end || s_axis_tlast) begin
-            group_cnt <= 0;
-            time_cnt <= 0;
-            phase_cnt <= 0;
-            window_cnt <= 0;
-        end
-    end
-
-    if (rst) begin
-        group_cnt <= 0;
-        time_cnt <= 0;
-        phase_cnt <= 0;
-        window_cnt <= 0;
-        sum_valid_reg <= 1'b0;
-        sum_last_reg <= 1'b0;
-    end
-end
+pool1d_window #(
+    .T(T),
+    .CH(CH),
+    .PAR(PAR),
+    .DATA_W(DATA_W),
+    .POOL(POOL),
+    .OP("SUM"),
+    .OUT_W(SUM_W)
+) window (
+    .clk(clk),
+    .rst(rst),
+    .s_axis_tdata(s_axis_tdata),
+    .s_axis_tvalid(s_axis_tvalid),
+    .s_axis_tready(s_axis_tready),
+    .s_axis_tlast(s_axis_tlast),
+    .m_axis_tdata(sum_data),
+    .m_axis_tvalid(sum_valid),
+    .m_axis_tready(sum_ready),
+    .m_axis_tlast(sum_last)
+);
 
 requant_relu #(
     .PAR(PAR),
@@ -132,10 +82,10 @@ requant_relu #(
 ) divide (
     .clk(clk),
     .rst(rst),
-    .s_axis_tdata(sum_data_reg),
-    .s_axis_tvalid(sum_valid_reg),
+    .s_axis_tdata(sum_data),
+    .s_axis_tvalid(sum_valid),
     .s_axis_tready(sum_ready),
-    .s_axis_tlast(sum_last_reg),
+    .s_axis_tlast(sum_last),
     .m_axis_tdata(m_axis_tdata),
     .m_axis_tvalid(m_axis_tvalid),
     .m_axis_tready(m_axis_tready),

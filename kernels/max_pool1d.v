@@ -8,9 +8,7 @@
  * A frame is T time steps x CH channels, time-major, PAR channels a beat. Each output time step
  * is the lane-wise maximum of POOL consecutive input time steps; the T % POOL trailing time
  * steps are consumed and dropped, as Keras does. tlast marks the last beat of the last window.
- * A running maximum per channel group is kept in a GROUPS-deep memory, so the kernel never
- * buffers a window. Counters restart at the end of every frame and on input tlast, so a
- * short frame cannot shift the next one.
+ * The window logic is pool1d_window's (OP = "MAX"), shared with avg_pool1d.
  */
 module max_pool1d #(
     parameter T = 16,                // time steps per input frame
@@ -33,89 +31,30 @@ module max_pool1d #(
     output wire                  m_axis_tlast
 );
 
-localparam GROUPS = CH / PAR;
-localparam OUT_T = T / POOL;
-localparam G_W = (GROUPS > 1) ? $clog2(GROUPS) : 1;
-localparam T_W = $clog2(T + 1);
-localparam P_W = (POOL > 1) ? $clog2(POOL) : 1;
-
 initial begin
-    if (PAR < 1) $fatal(1, "max_pool1d: parameter PAR=%0d must be >= 1", PAR);
-    if (CH < 1 || CH % PAR != 0) $fatal(1, "max_pool1d: parameter CH=%0d must be a multiple of PAR=%0d", CH, PAR);
     if (DATA_W < 2 || DATA_W > 32) $fatal(1, "max_pool1d: parameter DATA_W=%0d must be 2..32", DATA_W);
-    if (POOL < 1) $fatal(1, "max_pool1d: parameter POOL=%0d must be >= 1", POOL);
-    if (T < POOL) $fatal(1, "max_pool1d: parameter T=%0d must be >= POOL=%0d", T, POOL);
 end
 
-reg [PAR*DATA_W-1:0] run_max [0:GROUPS-1];   // running maximum of the current window
-
-reg [G_W-1:0] group_cnt;
-reg [T_W-1:0] time_cnt;
-reg [P_W-1:0] phase_cnt;                      // time_cnt % POOL
-reg [T_W-1:0] window_cnt;                     // time_cnt / POOL
-
-reg [PAR*DATA_W-1:0] out_data_reg;
-reg                  out_valid_reg;
-reg                  out_last_reg;
-
-wire accept = s_axis_tvalid && s_axis_tready;
-wire window_start = (phase_cnt == 0);
-wire window_end = (phase_cnt == P_W'(POOL - 1)) && (window_cnt < T_W'(OUT_T));
-wire last_group = (group_cnt == G_W'(GROUPS - 1));
-wire frame_end = last_group && (time_cnt == T_W'(T - 1));
-
-wire [PAR*DATA_W-1:0] stored = run_max[group_cnt];
-wire [PAR*DATA_W-1:0] new_max;
-
-assign s_axis_tready = !out_valid_reg || m_axis_tready;
-assign m_axis_tdata = out_data_reg;
-assign m_axis_tvalid = out_valid_reg;
-assign m_axis_tlast = out_last_reg;
-
-genvar i;
-generate
-    for (i = 0; i < PAR; i = i + 1) begin : lane
-        wire signed [DATA_W-1:0] x = s_axis_tdata[i*DATA_W +: DATA_W];
-        wire signed [DATA_W-1:0] m = stored[i*DATA_W +: DATA_W];
-        assign new_max[i*DATA_W +: DATA_W] = (window_start || x > m) ? x : m;
-    end
-endgenerate
-
-always @(posedge clk) begin
-    if (m_axis_tready) out_valid_reg <= 1'b0;
-
-    if (accept) begin
-        if (window_end) begin
-            out_data_reg <= new_max;
-            out_valid_reg <= 1'b1;
-            out_last_reg <= last_group && (window_cnt == T_W'(OUT_T - 1));
-        end else begin
-            run_max[group_cnt] <= new_max;
-        end
-
-        group_cnt <= last_group ? {G_W{1'b0}} : group_cnt + 1'b1;
-        if (last_group) begin
-            time_cnt <= time_cnt + 1'b1;
-            phase_cnt <= (phase_cnt == P_W'(POOL - 1)) ? {P_W{1'b0}} : phase_cnt + 1'b1;
-            if (phase_cnt == P_W'(POOL - 1)) window_cnt <= window_cnt + 1'b1;
-        end
-        if (frame_end || s_axis_tlast) begin
-            group_cnt <= 0;
-            time_cnt <= 0;
-            phase_cnt <= 0;
-            window_cnt <= 0;
-        end
-    end
-
-    if (rst) begin
-        group_cnt <= 0;
-        time_cnt <= 0;
-        phase_cnt <= 0;
-        window_cnt <= 0;
-        out_valid_reg <= 1'b0;
-        out_last_reg <= 1'b0;
-    end
-end
+pool1d_window #(
+    .T(T),
+    .CH(CH),
+    .PAR(PAR),
+    .DATA_W(DATA_W),
+    .POOL(POOL),
+    .OP("MAX"),
+    .OUT_W(DATA_W)
+) window (
+    .clk(clk),
+    .rst(rst),
+    .s_axis_tdata(s_axis_tdata),
+    .s_axis_tvalid(s_axis_tvalid),
+    .s_axis_tready(s_axis_tready),
+    .s_axis_tlast(s_axis_tlast),
+    .m_axis_tdata(m_axis_tdata),
+    .m_axis_tvalid(m_axis_tvalid),
+    .m_axis_tready(m_axis_tready),
+    .m_axis_tlast(m_axis_tlast)
+);
 
 endmodule
 

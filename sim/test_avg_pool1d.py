@@ -18,7 +18,7 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
 from hwgen.golden import ops
 
 KERNEL = "avg_pool1d"
-EXTRA = ("requant_relu",)  # the division stage
+EXTRA = ("pool1d_window", "requant_relu")  # the window sums, then the division stage
 GRID = [
     dict(T=12, CH=4, PAR=2, DATA_W=8, POOL=2, ROUNDING="RND"),
     dict(T=10, CH=3, PAR=1, DATA_W=8, POOL=4, ROUNDING="RND_CONV"),  # T % POOL = 2 dropped

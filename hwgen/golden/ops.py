@@ -148,14 +148,28 @@ def relu(q: np.ndarray) -> np.ndarray:
     return np.maximum(q, 0)
 
 
-def pad_time(x: np.ndarray, kernel: int, padding: str) -> np.ndarray:
-    """Zero-pad (time, channels) as Keras does: 'valid' none, 'same' (k-1)//2 before, the rest after."""
+def same_padding(n: int, kernel: int, stride: int = 1) -> tuple[int, int]:
+    """Zeros (before, after) of a 'same' convolution over `n` steps, exactly as TensorFlow pads.
+
+    TensorFlow makes ceil(n / stride) outputs and pads `total` = the rows those outputs need beyond
+    `n`, putting total // 2 in front: with a stride the split depends on n (n=256, k=3, s=2 pads
+    0 before and 1 after, not 1 and 1).
+    """
+    if kernel < 1 or stride < 1:
+        raise ValueError(f"kernel ({kernel}) and stride ({stride}) must be >= 1")
+    n_out = -(-n // stride)
+    total = max((n_out - 1) * stride + kernel - n, 0)
+    return total // 2, total - total // 2
+
+
+def pad_time(x: np.ndarray, kernel: int, padding: str, stride: int = 1) -> np.ndarray:
+    """Zero-pad (time, channels) as Keras does: 'valid' none, 'same' as `same_padding`."""
     if padding == "valid":
         return x
     if padding != "same":
         raise ValueError(f"padding {padding!r} is not 'valid' or 'same'")
-    before = (kernel - 1) // 2
-    return np.pad(x, ((before, kernel - 1 - before), (0, 0)))
+    before, after = same_padding(np.asarray(x).shape[0], kernel, stride)
+    return np.pad(x, ((before, after), (0, 0)))
 
 
 def windows(x: np.ndarray, kernel: int, stride: int = 1) -> np.ndarray:
@@ -171,7 +185,7 @@ def windows(x: np.ndarray, kernel: int, stride: int = 1) -> np.ndarray:
 def conv1d(x, w, bias=None, stride: int = 1, padding: str = "valid") -> np.ndarray:
     """Exact 1-D convolution accumulator: x (time, cin) int, w (k, cin, cout) int -> (out_time, cout)."""
     w = np.asarray(w, dtype=np.int64)
-    win = windows(pad_time(np.asarray(x, dtype=np.int64), w.shape[0], padding), w.shape[0], stride)
+    win = windows(pad_time(np.asarray(x, dtype=np.int64), w.shape[0], padding, stride), w.shape[0], stride)
     acc = np.einsum("tkc,kco->to", win, w)
     return acc if bias is None else acc + np.asarray(bias, dtype=np.int64)
 
@@ -179,7 +193,7 @@ def conv1d(x, w, bias=None, stride: int = 1, padding: str = "valid") -> np.ndarr
 def depthwise_conv1d(x, w, bias=None, stride: int = 1, padding: str = "valid") -> np.ndarray:
     """Exact depthwise accumulator: x (time, ch), w (k, ch) -> (out_time, ch)."""
     w = np.asarray(w, dtype=np.int64)
-    win = windows(pad_time(np.asarray(x, dtype=np.int64), w.shape[0], padding), w.shape[0], stride)
+    win = windows(pad_time(np.asarray(x, dtype=np.int64), w.shape[0], padding, stride), w.shape[0], stride)
     acc = np.einsum("tkc,kc->tc", win, w)
     return acc if bias is None else acc + np.asarray(bias, dtype=np.int64)
 

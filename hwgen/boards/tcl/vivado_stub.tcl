@@ -1070,7 +1070,7 @@ proc stub::infer_interfaces {ports} {
         } elseif {[string match -nocase *clk $name]} {
             dict set busifs $name [dict create kind clock ports [dict create clk $name]]
         } elseif {[string match -nocase *rst_n $name] || [string match -nocase *resetn $name]} {
-            dict set busifs $name [dict create kind reset ports [dict create rst $name] POLARITY ACTIVE_LOW]
+            dict set busifs $name [dict create kind reset ports [dict create rst $name] params [dict create POLARITY [dict create value ACTIVE_LOW]]]
         }
     }
     dict for {name desc} $busifs {
@@ -1151,6 +1151,8 @@ proc ipx::add_bus_parameter {args} {
     lassign $p name busif
     set busif [string range $busif 10 end]
     if {![dict exists $stub::ipx busifs $busif]} { stub::fail "ipx::add_bus_parameter: no bus interface $busif" }
+    if {[dict exists $stub::ipx busifs $busif params $name]} { stub::fail "ipx::add_bus_parameter: $busif already has $name" }
+    dict set stub::ipx busifs $busif params $name [dict create]
     return ipx:param:$busif/$name
 }
 
@@ -1159,7 +1161,9 @@ proc ipx::get_bus_parameters {args} {
     set found {}
     foreach busif [dict get $o -of_objects] {
         set busif [string range $busif 10 end]
-        foreach name $p { lappend found ipx:param:$busif/$name }
+        foreach name $p {
+            if {[dict exists $stub::ipx busifs $busif params $name]} { lappend found ipx:param:$busif/$name }
+        }
     }
     return $found
 }

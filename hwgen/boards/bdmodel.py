@@ -112,7 +112,7 @@ def check_streams(model: dict, settings: dict) -> list[str]:
     """DMA MM2S -> accelerator s_axis -> ... -> m_axis -> DMA S2MM, with equal widths on each link."""
     problems = []
     accel = settings["accel_cell"]
-    for src, dst, width in ((f"axi_dma_0/M_AXIS_MM2S", f"{accel}/s_axis", settings["in_width"]),
+    for src, dst, width in (("axi_dma_0/M_AXIS_MM2S", f"{accel}/s_axis", settings["in_width"]),
                             (f"{accel}/m_axis", "axi_dma_0/S_AXIS_S2MM", settings["out_width"])):
         a, b = _intf(model, src), _intf(model, dst)
         if a.get("peer") != dst:

@@ -122,8 +122,10 @@ proc stub::rst {} { return {dir I type rst required 1} }
 proc stub::model_processing_system7 {config} {
     set pins [dict create]
     set intf [dict create DDR {mode Master kind ddrx} FIXED_IO {mode Master kind fixedio}]
-    if {[c $config PCW_EN_CLK0_PORT 1] && [c $config PCW_FPGA_FCLK0_ENABLE 1]} {
-        dict set pins FCLK_CLK0 {dir O type clk required 0}
+    foreach i {0 1 2 3} {
+        if {[c $config PCW_EN_CLK${i}_PORT [expr {$i == 0}]] && [c $config PCW_FPGA_FCLK${i}_ENABLE [expr {$i == 0}]]} {
+            dict set pins FCLK_CLK$i {dir O type clk required 0}
+        }
     }
     if {[c $config PCW_EN_RST0_PORT 1]} { dict set pins FCLK_RESET0_N {dir O type rst required 0} }
     set spaces [dict create]

@@ -22,6 +22,10 @@ from hwgen.errors import HwgenError
 from hwgen.runtime import protocol
 
 STUB = Path(__file__).resolve().parent / "tcl" / "vivado_stub.tcl"
+# The stub's behaviour switches, all at their defaults: the structural check of a build never inherits a
+# test's or a user's HWGEN_STUB_* settings.
+STUB_DEFAULTS = {name: "" for name in ("HWGEN_STUB_VERSION", "HWGEN_STUB_RUN", "HWGEN_STUB_WNS", "HWGEN_STUB_WHS",
+                                        "HWGEN_STUB_BOARD_PARTS")}
 STATUS_READS = [("run:synth_1", "STATUS"), ("run:synth_1", "PROGRESS"), ("run:impl_1", "STATUS"),
                 ("run:impl_1", "PROGRESS"), ("run:impl_1", "STATS.WNS"), ("run:impl_1", "STATS.WHS")]
 

@@ -30,7 +30,7 @@ import zipfile
 from pathlib import Path
 
 from hwgen.boards import block_design, get, hls_ip, rtl_ip
-from hwgen.boards.bdmodel import check_design, run_stub, tclsh, write_hwh
+from hwgen.boards.bdmodel import STUB_DEFAULTS, check_design, run_stub, tclsh, write_hwh
 from hwgen.boards.reports import read_reports
 from hwgen.boards.tools import ToolsMissing, check_version, find, find_hls, run
 from hwgen.errors import HwgenError
@@ -111,7 +111,7 @@ def step_ip_sources(build_dir: Path, cfg: dict) -> dict:
                 shutil.copytree(build_dir / "rtl", work / "rtl")
                 (work / "ip" / "rtl").mkdir(parents=True)
                 shutil.copyfile(files[0], work / "ip" / "rtl" / "package_ip.tcl")
-                model = rtl_ip.stub_package(work)
+                model = rtl_ip.stub_package(work, env=STUB_DEFAULTS)
             problems = rtl_ip.check_packaging(model, fmt, rtl_ip.sources(build_dir)[1])
             if problems:
                 raise HwgenError("the RTL packaging script is wrong: " + "; ".join(problems))
@@ -147,7 +147,7 @@ def step_block_design(build_dir: Path, cfg: dict) -> dict:
         work = Path(tmp)
         shutil.copytree(build_dir / "vivado", work / "vivado", ignore=shutil.ignore_patterns("project", "output", "model"))
         (work / "ip" / "repo").mkdir(parents=True)
-        model = run_stub(work / "vivado" / "build_overlay.tcl", model_dir / "model.json", [catalog])
+        model = run_stub(work / "vivado" / "build_overlay.tcl", model_dir / "model.json", [catalog], env=STUB_DEFAULTS)
     problems = check_design(model, settings)
     if problems:
         raise HwgenError("the block design is wrong: " + "; ".join(problems))

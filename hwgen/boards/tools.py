@@ -21,7 +21,7 @@ from hwgen.errors import HwgenError
 ENV_DIRS = {"vivado": ("XILINX_VIVADO",), "v++": ("XILINX_VITIS", "XILINX_HLS"),
             "vitis-run": ("XILINX_VITIS", "XILINX_HLS"), "vitis_hls": ("XILINX_HLS", "XILINX_VITIS")}
 VERSION_FLAG = {"vivado": "-version", "v++": "--version", "vitis-run": "--version", "vitis_hls": "-version"}
-_VERSION = re.compile(r"\b(20\d\d\.\d)(?:\.\d)?\b")
+_VERSION = re.compile(r"(?<![\d.])(20\d\d\.\d)(?![\d])")
 
 
 class ToolsMissing(HwgenError):

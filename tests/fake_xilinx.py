@@ -17,9 +17,10 @@ from pathlib import Path
 from hwgen.boards.bdmodel import STUB, tclsh
 
 VIVADO = '''#!{python}
-import subprocess, sys
+import os, subprocess, sys
 from pathlib import Path
 args = sys.argv[1:]
+env = {{**os.environ, "HWGEN_STUB_VERSION": os.environ.get("HWGEN_STUB_VERSION") or "{version}"}}
 if "-version" in args:
     print("Vivado v{version} (64-bit)")
     sys.exit(0)
@@ -27,7 +28,7 @@ script = Path(args[args.index("-source") + 1]).resolve()
 build = next(p for p in script.parents if (p / "graph").is_dir())
 catalog = build / "vivado" / "model" / "ip_catalog.tcl"
 cmd = ["{tclsh}", "{stub}", str(build / "fake_vivado_model.json"), str(script)] + ([str(catalog)] if catalog.is_file() else [])
-done = subprocess.run(cmd, capture_output=True, text=True)
+done = subprocess.run(cmd, capture_output=True, text=True, env=env)
 print(done.stdout)
 if done.returncode:
     print("ERROR: [Common 17-39] " + done.stderr.strip().splitlines()[0])

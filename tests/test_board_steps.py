@@ -180,7 +180,8 @@ def test_board_steps_rtl_backend_with_a_stand_in_vivado(tmp_path, monkeypatch):
     assert meta["board"] == "kv260" and meta["pynq_version"] == "3.0.1" and meta["backend"] == "rtl"
     assert protocol.register_offsets(meta["registers"]) == {n: s[0] for n, s in protocol.REGISTERS.items()}
     assert meta["addresses"] == {"dma": 0xA0000000, "accel": 0xA0010000, "range": 0x10000}
-    assert meta["tools"]["step_bitstream"]["name"] == "vivado"
+    assert meta["tools"] == {"ip": records["step_ip"]["tool"], "vivado": "2022.2"}
+    assert meta["implementation"]["timing"]["wns_ns"] == 1.234
     vectors = np.load(build / "deploy" / "test_vectors.npz")
     assert vectors["q"].dtype == np.uint8 and vectors["expected_words"].shape == (4, 4)
     assert sorted(records["step_package"]["files"])[:3] == ["deploy/README.md", "deploy/hwgen.bit", "deploy/hwgen.hwh"]

@@ -198,6 +198,7 @@ def step_ip(build_dir: Path, cfg: dict) -> dict:
     ip_json_path = build_dir / "ip" / "ip.json"
     ip_json = json.loads(ip_json_path.read_text())
     ip_json["registers"] = registers
+    ip_json["tool"] = tool.to_json()
     ip_json_path.write_text(json.dumps(ip_json, indent=1))
     return {"tool": tool.to_json(), "warning": warning, "repo": str(REPO), "registers": registers, "board": board.name}
 
@@ -257,15 +258,13 @@ def step_package(build_dir: Path, cfg: dict) -> dict:
     build_dir = Path(build_dir)
     board, fmt = get(cfg["board"]), stream_format(build_dir, cfg)
     ip_json = json.loads((build_dir / "ip" / "ip.json").read_text())
-    records = build_dir / "steps"
-    tools, implementation = {}, {}
-    for step in ("step_ip", "step_bitstream"):
-        path = records / f"{step}.json"
-        if path.is_file():
-            data = json.loads(path.read_text())
-            tools[step] = data.get("tool")
-            if step == "step_bitstream":
-                implementation = {k: data.get(k) for k in ("utilisation", "timing", "seconds")}
+    # From the build folder itself, not from step records: the IP tool in ip/ip.json, Vivado's version in
+    # the result file its run writes, resources and timing from its reports.
+    result = build_dir / "vivado" / "output" / "result.txt"
+    vivado = dict(line.split(" ", 1) for line in result.read_text().splitlines() if " " in line) if result.is_file() else {}
+    tools = {"ip": ip_json.get("tool"), "vivado": vivado.get("vivado_version")}
+    report_dir = build_dir / "vivado" / "reports"
+    implementation = read_reports(report_dir) if report_dir.is_dir() else {}
     meta = deploy.write_folder(build_dir, board, cfg, fmt, ip_json["registers"], tools, implementation)
     return {"folder": "deploy", "files": sorted(str(p.relative_to(build_dir)) for p in (build_dir / "deploy").rglob("*")
                                                 if p.is_file()), "graph_id": meta["graph_id"]}
@@ -291,7 +290,8 @@ def run_board_steps(build_dir: Path, cfg: dict, start: str | None = None, stop: 
     (build_dir / "steps").mkdir(parents=True, exist_ok=True)
     records = {}
     for step in STEPS[first:last + 1]:
-        status(f"[{step.__name__}] {step.__doc__.strip().splitlines()[0]}")
+        summary = " ".join(step.__doc__.split()).split(": ")[0].split(". ")[0].split("; ")[0]
+        status(f"[{step.__name__}] {summary}")
         started = time.monotonic()
         record = step(build_dir, cfg)
         record["seconds_total"] = round(time.monotonic() - started, 2)

@@ -129,6 +129,8 @@ def test_rtl_packaging_script_under_the_stub(tmp_path):
     assert registers["ERRORS"]["fields"]["SHORT_FRAME"]["modified_write_value"] == "oneToClear"
     assert registers["SHAPE"]["fields"]["DEPTH"] == {"bit_offset": "16", "bit_width": "16", "access": "read-only"}
     assert ipx["busifs"]["ap_clk"]["params"]["FREQ_HZ"]["value"] == "100000000"
+    assert ipx["busifs"]["s_axis"]["params"]["TDATA_NUM_BYTES"]["value"] == "8"
+    assert ipx["properties"]["ipi_drc"] == "ignore_freq_hz true"
 
 
 @needs_tclsh

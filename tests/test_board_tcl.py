@@ -296,3 +296,13 @@ def test_hwh_parses_with_pynq_when_a_pynq_python_is_given(tmp_path):
     assert parsed["axi_dma_0"][:2] == [0x40400000, "xilinx.com:ip:axi_dma:7.1"]
     assert parsed["hwgen_accel_0"][0] == 0x43C00000 and "FRAMES" in parsed["hwgen_accel_0"][2]
     assert parsed["clock"]["enable"] == 1
+
+
+def test_ps8_clock_frequency_is_taken_by_the_accelerator(tmp_path):
+    """PS8's PLL gives 99.999001 MHz for 100: an IP clock stating 100 MHz fails validation unless aligned."""
+    model, settings = build(tmp_path, "zcu104")
+    assert model["cells"]["hwgen_accel_0"]["pins"]["ap_clk"]["freq_hz"] == "99999001"
+    model, settings = build(tmp_path / "broken", "zcu104", edit=replace("    align_clock_frequency\n", ""))
+    assert "FREQ_HZ of hwgen_accel_0/ap_clk (100000000) does not match its source (99999001)" in model["error"]
+    model["error"] = None
+    assert any("states 100000000 Hz, its source 99999001 Hz" in p for p in bdmodel.check_clocks(model, settings))

@@ -81,6 +81,11 @@ def check_clocks(model: dict, settings: dict) -> list[str]:
     for net in nets:
         if _drivers(model, net) != [source]:
             problems.append(f"clock net {net} is driven by {_drivers(model, net)}, expected {source}")
+    cell, pin = source.split("/")
+    frequency = model["cells"].get(cell, {}).get("pins", {}).get(pin, {}).get("freq_hz", "")
+    for cell_name, pin_name, desc in _pins(model):
+        if desc["type"] == "clk" and desc["net"] and desc.get("freq_hz") not in ("", frequency):
+            problems.append(f"clock pin {cell_name}/{pin_name} states {desc['freq_hz']} Hz, its source {frequency} Hz")
     return problems
 
 

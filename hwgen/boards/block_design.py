@@ -65,7 +65,7 @@ def settings(board: Board, fmt: StreamFormat, name: str) -> dict:
         "dma_length_width": DMA_MAX_LENGTH_WIDTH, "frame_bytes": frame,
         "dma_addr_width": 32 if board.ps.type == "ps7" else 64,   # PS8: DDR_HIGH lies above 4 GiB
         "dma_offset": board.address.dma, "accel_offset": board.address.accel, "reg_range": board.address.range,
-        "jobs": 2, "tested_versions": list(TESTED_VIVADO),
+        "jobs": "auto", "tested_versions": list(TESTED_VIVADO),
     }
 
 
@@ -125,14 +125,16 @@ def write_scripts(build_dir: Path, board: Board, fmt: StreamFormat, name: str) -
     return [out / "config.tcl", out / "hwgen_overlay.tcl", out / "build_overlay.tcl"], values
 
 
-def accel_catalog_tcl(fmt: StreamFormat) -> str:
-    """The accelerator as the stub's IP catalog sees it (pins, interfaces, its register segment)."""
+def accel_catalog_tcl(fmt: StreamFormat, clock_mhz: float = 100.0) -> str:
+    """The accelerator as the stub's IP catalog sees it (pins, its clock's stated frequency, interfaces,
+    its register segment)."""
+    freq_hz = int(round(clock_mhz * 1e6))
     intf = " ".join(
         f"{name} {{mode {d['mode']} kind {d['kind']} protocol {d.get('protocol', 'AXIS')} width {d['width']} clock ap_clk}}"
         for name, d in accel_interfaces(fmt).items())
     window = accel_interfaces(fmt)["s_axi_ctrl"]["range"]
     return (f"stub::define_ip {ACCEL_VLNV} {{\n"
-            "    pins {ap_clk {dir I type clk required 1} ap_rst_n {dir I type rst required 1}}\n"
+            f"    pins {{ap_clk {{dir I type clk required 1 freq_hz {freq_hz}}} ap_rst_n {{dir I type rst required 1}}}}\n"
             f"    intf {{{intf}}}\n"
             "    spaces {}\n"
             f"    segs {{s_axi_ctrl/Reg {{intf s_axi_ctrl offset {{}} range {window} usage register}}}}\n"

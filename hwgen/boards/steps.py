@@ -104,7 +104,7 @@ def step_ip_sources(build_dir: Path, cfg: dict) -> dict:
         record["csim"] = {k: csim[k] for k in ("frames", "mismatched_frames", "tlast_ok", "frames_counted")}
         registers = hls_ip.register_table(None)
     else:
-        files = [rtl_ip.package_script(build_dir, board.part, board.clock_mhz)]
+        files = [rtl_ip.package_script(build_dir, board.part, board.clock_mhz, fmt.data_width)]
         if tclsh():
             with tempfile.TemporaryDirectory() as tmp:  # the stub writes a fake repo: never into the build
                 work = Path(tmp)
@@ -142,7 +142,7 @@ def step_block_design(build_dir: Path, cfg: dict) -> dict:
     model_dir = build_dir / "vivado" / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     catalog = model_dir / "ip_catalog.tcl"
-    catalog.write_text(block_design.accel_catalog_tcl(fmt))
+    catalog.write_text(block_design.accel_catalog_tcl(fmt, board.clock_mhz))
     with tempfile.TemporaryDirectory() as tmp:  # the stub writes a fake project and .bit: never into the build
         work = Path(tmp)
         shutil.copytree(build_dir / "vivado", work / "vivado", ignore=shutil.ignore_patterns("project", "output", "model"))

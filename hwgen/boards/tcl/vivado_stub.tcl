@@ -33,6 +33,7 @@ namespace eval stub {
     variable ipx [dict create]            ;# packaged IP model
     variable created {}                   ;# files the stub wrote
     variable netcount 0
+    variable pin_props [dict create]    ;# cell/pin -> {property value} set by the script
 }
 
 namespace eval json {}
@@ -555,6 +556,10 @@ proc stub::set_one {object name value} {
     } elseif {[string match fileset:* $object]} {
         if {$name ne "top"} { stub::fail "set_property: fileset property $name is not modelled" }
         dict set stub::project top $value
+    } elseif {[string match /*/* $object] && [dict exists $stub::cells [file dirname [stub::strip $object]]]} {
+        lassign [stub::split_pin $object set_property] cell pin
+        if {$name ne "CONFIG.FREQ_HZ"} { stub::fail "set_property: pin property $name is not modelled" }
+        dict set stub::pin_props $cell/$pin FREQ_HZ $value
     } elseif {[string match /* $object]} {
         set cell [stub::strip $object]
         if {![dict exists $stub::cells $cell]} { stub::fail "set_property: no cell $cell" }
@@ -582,6 +587,35 @@ proc get_property {args} {
     return $values
 }
 
+# A clock pin's frequency: a PS clock from its CONFIG (PS8's PLL gives 99.999001 MHz for 100), an IP's
+# clock input as its IP states it (100 MHz unless the catalog says freq_hz) or as the script set it.
+proc stub::pin_freq {cell pin} {
+    if {[dict exists $stub::pin_props $cell/$pin FREQ_HZ]} { return [dict get $stub::pin_props $cell/$pin FREQ_HZ] }
+    set desc [dict get [dict get [stub::model $cell] pins] $pin]
+    if {[dict get $desc type] ne "clk"} { return "" }
+    set config [dict get $stub::cells $cell config]
+    switch -- [dict get $stub::cells $cell ip] {
+        processing_system7 {
+            if {[regexp {FCLK_CLK(\d)} $pin -> i]} { return [expr {round([stub::c $config PCW_FPGA${i}_PERIPHERAL_FREQMHZ 50] * 1e6)}] }
+        }
+        zynq_ultra_ps_e {
+            if {[regexp {pl_clk(\d)} $pin -> i]} { return [expr {round([stub::c $config PSU__CRL_APB__PL${i}_REF_CTRL__FREQMHZ 100] * 999990.01)}] }
+        }
+    }
+    if {[dict get $desc dir] eq "O"} { return "" }
+    set drivers {}
+    if {[dict exists $stub::pin_net $cell/$pin]} {
+        foreach other [dict get $stub::nets [dict get $stub::pin_net $cell/$pin]] {
+            set ocell [file dirname $other]
+            if {[dict get [dict get [dict get [stub::model $ocell] pins] [file tail $other]] dir] eq "O"} { lappend drivers $other }
+        }
+    }
+    set fixed [stub::c $desc freq_hz ""]
+    if {$fixed ne ""} { return $fixed }
+    if {[llength $drivers] == 1} { return [stub::pin_freq [file dirname [lindex $drivers 0]] [file tail [lindex $drivers 0]]] }
+    return ""
+}
+
 proc stub::get_one {object name} {
     if {[regexp {^[a-z0-9.]+:[a-zA-Z0-9_]+:[a-zA-Z0-9_]+:[0-9.]+$} $object] && $name eq "VLNV"} { return $object }
     if {[string match run:* $object]} { return [stub::run_property [string range $object 4 end] $name] }
@@ -596,6 +630,11 @@ proc stub::get_one {object name} {
             PROTOCOL { return [dict get $info protocol] }
             default { stub::fail "get_property: interface property $name is not modelled" }
         }
+    }
+    if {[string match /*/* $object] && [dict exists $stub::cells [file dirname [stub::strip $object]]]} {
+        lassign [stub::split_pin $object get_property] cell pin
+        if {$name ne "CONFIG.FREQ_HZ"} { stub::fail "get_property: pin property $name is not modelled" }
+        return [stub::pin_freq $cell $pin]
     }
     if {[string match /* $object] && [string match CONFIG.* $name]} {
         return [stub::c [dict get $stub::cells [stub::strip $object] config] [string range $name 7 end] ""]
@@ -781,6 +820,13 @@ proc stub::problems {} {
             lappend types [dict get $desc type]
         }
         if {[llength $drivers] != 1} { lappend problems "net $net ($pins) has [llength $drivers] drivers" }
+        if {[llength $drivers] == 1 && [lindex $types 0] eq "clk"} {
+            set source [stub::pin_freq [file dirname [lindex $drivers 0]] [file tail [lindex $drivers 0]]]
+            foreach pin $pins {
+                set freq [stub::pin_freq [file dirname $pin] [file tail $pin]]
+                if {$freq ne "" && $freq != $source} { lappend problems "FREQ_HZ of $pin ($freq) does not match its source ($source)" }
+            }
+        }
         if {[llength [lsort -unique $types]] > 1} { lappend problems "net $net mixes pin types [lsort -unique $types]" }
     }
     dict for {a b} $stub::intf_peer {
@@ -1336,8 +1382,9 @@ proc stub::dump {path rc message} {
         set pins {}
         dict for {pin desc} [dict get $model pins] {
             set net [expr {[dict exists $stub::pin_net $name/$pin] ? [dict get $stub::pin_net $name/$pin] : ""}]
+            set freq [expr {[dict get $desc type] eq "clk" ? [stub::pin_freq $name $pin] : ""}]
             lappend pins $pin [json::obj [list dir [json::str [dict get $desc dir]] type [json::str [dict get $desc type]] \
-                required [dict get $desc required] net [json::str $net]]]
+                required [dict get $desc required] net [json::str $net] freq_hz [json::str $freq]]]
         }
         set intfs {}
         dict for {intf desc} [dict get $model intf] {

@@ -148,6 +148,10 @@ proc add_files {path args} { if {![file exists $path]} { error "add_files: no fi
 proc open_solution {args} { lappend ::log [list open_solution {*}$args] }
 proc set_part {part} { lappend ::log [list set_part $part] }
 proc create_clock {args} { lappend ::log [list create_clock {*}$args] }
+proc set_clock_uncertainty {args} { lappend ::log [list set_clock_uncertainty {*}$args] }
+proc config_compile {args} { lappend ::log [list config_compile {*}$args] }
+proc config_schedule {args} { lappend ::log [list config_schedule {*}$args] }
+proc config_array_partition {args} { lappend ::log [list config_array_partition {*}$args] }
 proc config_export {args} { lappend ::log [list config_export {*}$args] }
 proc csynth_design {} { lappend ::log csynth_design }
 proc export_design {args} { lappend ::log [list export_design {*}$args] }
@@ -167,11 +171,12 @@ def test_the_vitis_hls_scripts_run_under_tclsh_and_name_the_ip(build, tmp_path):
     log = done.stdout
     assert "set_top hwgen_accel" in log and "set_part xc7z020clg400-1" in log and "create_clock -period 10" in log
     assert "open_solution -reset solution1 -flow_target vivado" in log and "csynth_design" in log
+    assert "set_clock_uncertainty 27% default" in log and "config_array_partition -maximum_size 4096" in log
     export = "-format ip_catalog -rtl verilog -vendor hwgen.org -library hwgen -ipname hwgen_accel -version 1.0"
     assert f"config_export {export}" in log and f"export_design {export}" in log
     assert log.count("add_files") == 2  # wrapper + hls4ml network, both existing files
     config = (build / "ip" / "hls" / "hls_config.cfg").read_text()
-    for line in ("part=xc7z020clg400-1", "flow_target=vivado", "clock=10ns", "syn.top=hwgen_accel",
+    for line in ("part=xc7z020clg400-1", "flow_target=vivado", "clock=10ns", "clock_uncertainty=27%", "syn.top=hwgen_accel",
                  "package.output.format=ip_catalog", "package.ip.vendor=hwgen.org", "package.ip.library=hwgen",
                  "package.ip.name=hwgen_accel", "package.ip.version=1.0"):
         assert line in config.splitlines()

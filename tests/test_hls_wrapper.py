@@ -136,7 +136,7 @@ def test_a_stream_format_that_does_not_describe_the_project_is_refused(build):
 def test_the_wrapper_asks_hls_for_the_protocol_offsets():
     source = (hls_ip.SOURCES / "hwgen_accel.cpp").read_text()
     pragmas = re.findall(r"s_axilite port = (\w+) bundle = ctrl offset = (0x[0-9a-fA-F]+)", source)
-    assert {name.upper(): int(offset, 16) for name, offset in pragmas} == protocol.HLS_REGISTERS
+    assert {name: int(offset, 16) for name, offset in pragmas} == protocol.HLS_REGISTERS  # same names, too
     assert "ap_ctrl_none" in source and "hls::axis" in (hls_ip.SOURCES / "hwgen_accel.h").read_text()
 
 

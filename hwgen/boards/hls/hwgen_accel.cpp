@@ -106,33 +106,33 @@ void run_frame(hls::stream<in_beat_t> &s_axis, hls::stream<out_beat_t> &m_axis, 
 
 // Free-running (ap_ctrl_none): one call per frame. The registers are written when a call starts, i.e.
 // when the accelerator begins to wait for the next frame, so they describe every frame finished so far.
-void hwgen_accel(hls::stream<in_beat_t> &s_axis, hls::stream<out_beat_t> &m_axis, ap_uint<32> ctrl,
-                 ap_uint<32> *status, ap_uint<32> *id_lo, ap_uint<32> *id_hi, ap_uint<32> *frames,
-                 ap_uint<32> *errors, ap_uint<32> *shape, ap_uint<32> *classes) {
+void hwgen_accel(hls::stream<in_beat_t> &s_axis, hls::stream<out_beat_t> &m_axis, ap_uint<32> CTRL,
+                 ap_uint<32> *STATUS, ap_uint<32> *ID_LO, ap_uint<32> *ID_HI, ap_uint<32> *FRAMES,
+                 ap_uint<32> *ERRORS, ap_uint<32> *SHAPE, ap_uint<32> *CLASSES) {
 #pragma HLS INTERFACE mode = axis port = s_axis
 #pragma HLS INTERFACE mode = axis port = m_axis
-#pragma HLS INTERFACE mode = s_axilite port = ctrl bundle = ctrl offset = 0x10
-#pragma HLS INTERFACE mode = s_axilite port = status bundle = ctrl offset = 0x20
-#pragma HLS INTERFACE mode = s_axilite port = id_lo bundle = ctrl offset = 0x30
-#pragma HLS INTERFACE mode = s_axilite port = id_hi bundle = ctrl offset = 0x40
-#pragma HLS INTERFACE mode = s_axilite port = frames bundle = ctrl offset = 0x50
-#pragma HLS INTERFACE mode = s_axilite port = errors bundle = ctrl offset = 0x60
-#pragma HLS INTERFACE mode = s_axilite port = shape bundle = ctrl offset = 0x70
-#pragma HLS INTERFACE mode = s_axilite port = classes bundle = ctrl offset = 0x80
+#pragma HLS INTERFACE mode = s_axilite port = CTRL bundle = ctrl offset = 0x10
+#pragma HLS INTERFACE mode = s_axilite port = STATUS bundle = ctrl offset = 0x20
+#pragma HLS INTERFACE mode = s_axilite port = ID_LO bundle = ctrl offset = 0x30
+#pragma HLS INTERFACE mode = s_axilite port = ID_HI bundle = ctrl offset = 0x40
+#pragma HLS INTERFACE mode = s_axilite port = FRAMES bundle = ctrl offset = 0x50
+#pragma HLS INTERFACE mode = s_axilite port = ERRORS bundle = ctrl offset = 0x60
+#pragma HLS INTERFACE mode = s_axilite port = SHAPE bundle = ctrl offset = 0x70
+#pragma HLS INTERFACE mode = s_axilite port = CLASSES bundle = ctrl offset = 0x80
 #pragma HLS INTERFACE mode = ap_ctrl_none port = return
     static ap_uint<32> frame_count = 0;
     static ap_uint<2> error_flags = 0;
-    if (ctrl & (HWGEN_CTRL_SOFT_RESET | HWGEN_CTRL_CLEAR)) {
+    if (CTRL & (HWGEN_CTRL_SOFT_RESET | HWGEN_CTRL_CLEAR)) {
         frame_count = 0;
         error_flags = 0;
     }
-    *status = error_flags != 0 ? HWGEN_STATUS_ERROR : 0;
-    *id_lo = HWGEN_GRAPH_ID_LO;
-    *id_hi = HWGEN_GRAPH_ID_HI;
-    *frames = frame_count;
-    *errors = error_flags;
-    *shape = (ap_uint<32>(HWGEN_DEPTH) << 16) | HWGEN_TIME;
-    *classes = (ap_uint<32>(HWGEN_PROTOCOL_VERSION) << 24) | (ap_uint<32>(HWGEN_IN_BITS) << 16) | HWGEN_CLASSES;
+    *STATUS = error_flags != 0 ? HWGEN_STATUS_ERROR : 0;
+    *ID_LO = HWGEN_GRAPH_ID_LO;
+    *ID_HI = HWGEN_GRAPH_ID_HI;
+    *FRAMES = frame_count;
+    *ERRORS = error_flags;
+    *SHAPE = (ap_uint<32>(HWGEN_DEPTH) << 16) | HWGEN_TIME;
+    *CLASSES = (ap_uint<32>(HWGEN_PROTOCOL_VERSION) << 24) | (ap_uint<32>(HWGEN_IN_BITS) << 16) | HWGEN_CLASSES;
     ap_uint<2> frame_errors;
     run_frame(s_axis, m_axis, frame_errors);
     error_flags |= frame_errors;

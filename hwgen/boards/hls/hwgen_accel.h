@@ -14,8 +14,8 @@
 typedef hls::axis<ap_uint<HWGEN_DATA_WIDTH>, 0, 0, 0> in_beat_t;
 typedef hls::axis<ap_uint<32>, 0, 0, 0> out_beat_t;
 
-void hwgen_accel(hls::stream<in_beat_t> &s_axis, hls::stream<out_beat_t> &m_axis, ap_uint<32> ctrl,
-                 ap_uint<32> *status, ap_uint<32> *id_lo, ap_uint<32> *id_hi, ap_uint<32> *frames,
-                 ap_uint<32> *errors, ap_uint<32> *shape, ap_uint<32> *classes);
+void hwgen_accel(hls::stream<in_beat_t> &s_axis, hls::stream<out_beat_t> &m_axis, ap_uint<32> CTRL,
+                 ap_uint<32> *STATUS, ap_uint<32> *ID_LO, ap_uint<32> *ID_HI, ap_uint<32> *FRAMES,
+                 ap_uint<32> *ERRORS, ap_uint<32> *SHAPE, ap_uint<32> *CLASSES);
 
 #endif

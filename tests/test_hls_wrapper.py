@@ -2,8 +2,8 @@
 compared with the golden model on every output beat, TLAST included; its registers, framing errors,
 Vitis HLS scripts, and the HLS path of the board steps with stand-in vendor tools.
 
-One tiny model (dscnn, input 32 x 8, 3 classes) is converted and the wrapper compiled once per module
-(~10 s convert + ~15 s g++).
+One tiny model (dscnn, input 32 x 8, 3 classes) goes through hwgen.builder up to the hls4ml project, and
+the wrapper is compiled once per module (~10 s build + ~15 s g++).
 """
 
 from __future__ import annotations
@@ -26,39 +26,30 @@ from hwgen.runtime import protocol  # noqa: E402
 from hwgen.runtime.protocol import StreamFormat  # noqa: E402
 
 N_FRAMES = 12
-GRAPH_ID = 0x5EED_0000_CAFE_F00D
 
 
 def make_build(folder: Path) -> Path:
-    """A build folder as the lead's export/convert steps leave it: graph/, verify/, hls/hls4ml_prj/."""
+    """A build folder from hwgen's builder, up to the hls4ml project: graph/, verify/, hls/hls4ml_prj/."""
     from hwgen import models
-    from hwgen.hls.convert import convert
+    from hwgen.builder import BuildConfig, run_build
 
+    folder.mkdir(parents=True)
     tf.keras.utils.set_random_seed(0)
-    model = models.build("dscnn", (32, 8), 3, width=0.25, pools=(2, 2, 2), kernel=3)
+    models.build("dscnn", (32, 8), 3, width=0.25, pools=(2, 2, 2), kernel=3).save(folder / "source.h5",
+                                                                                   include_optimizer=False)
     rng = np.random.default_rng(0)
-    calib = rng.random((64, 32, 8)).astype(np.float32)
-    conv = convert(model, "pynq-z2", folder / "hls", calib=calib)
-    x = rng.random((N_FRAMES, 32, 8)).astype(np.float32)
-    values, _ = conv.golden.run(x)
-    logits = values[conv.golden.output].reshape(N_FRAMES, -1).astype(np.int64)
-    inp, out = conv.golden.input_type, conv.golden.nodes[-1].out
-    fmt = StreamFormat(time=32, depth=8, n_classes=3, in_bits=inp.width, in_frac=inp.frac, logit_bits=out.width,
-                       logit_frac=out.frac, data_width=64, graph_id=GRAPH_ID)
-    (folder / "graph").mkdir(parents=True)
-    (folder / "verify").mkdir()
-    (folder / "graph" / "stream.json").write_text(json.dumps(fmt.to_json()))
-    (folder / "graph" / "meta.json").write_text(json.dumps({"classes": ["sliding", "absent", "lung_point"],
-                                                            "preprocess": {"scale": 1.0}, "task": "lung",
-                                                            "source": "test dscnn"}))
-    np.save(folder / "verify" / "input.npy", x)
-    np.save(folder / "verify" / "expected.npy", logits)
-    return folder
+    for name, n in (("calib", 64), ("verify", N_FRAMES)):
+        np.savez(folder / f"{name}.npz", x=rng.random((n, 32, 8)).astype(np.float32), y=rng.integers(0, 3, n),
+                 classes=np.array(["sliding", "absent", "lung_point"]), index=np.arange(n))
+    cfg = BuildConfig(out=str(folder / "build"), source=str(folder / "source.h5"), calib=str(folder / "calib.npz"),
+                      verify_data=str(folder / "verify.npz"), verify_max=N_FRAMES)
+    run_build(cfg, stop="convert_hls")
+    return folder / "build"
 
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory) -> Path:
-    folder = make_build(tmp_path_factory.mktemp("hls_wrapper") / "build")
+    folder = make_build(tmp_path_factory.mktemp("hls_wrapper") / "source")
     fmt = StreamFormat.from_json(json.loads((folder / "graph" / "stream.json").read_text()))
     hls_ip.write_sources(folder, fmt, "xc7z020clg400-1", 10.0)
     hls_ip.compile_testbench(folder)
@@ -74,7 +65,7 @@ def test_wrapper_csim_matches_the_golden_model_bit_for_bit_tlast_included(build)
     assert result["frames"] == N_FRAMES and result["beats"] == N_FRAMES * 4
     assert result["mismatched_frames"] == 0 and result["tlast_ok"] and result["frames_counted"]
     regs = result["registers_after_each_call"][-1]
-    assert (regs["ID_HI"] << 32) | regs["ID_LO"] == GRAPH_ID
+    assert (regs["ID_HI"] << 32) | regs["ID_LO"] == fmt_of(build).graph_id
     assert regs["SHAPE"] == (8 << 16) | 32
     assert regs["CLASSES"] == (protocol.PROTOCOL_VERSION << 24) | (8 << 16) | 3
     assert regs["ERRORS"] == 0 and regs["STATUS"] == 0
@@ -220,8 +211,8 @@ def test_board_steps_hls_backend_with_stand_in_tools(build, tmp_path, monkeypatc
                  "hwgen/__init__.py", "hwgen/runtime/protocol.py"):
         assert (deploy / name).is_file(), name
     meta = json.loads((deploy / "metadata.json").read_text())
-    assert meta["backend"] == "hls" and meta["graph_id"] == f"{GRAPH_ID:#018x}"
-    assert meta["classes"] == ["sliding", "absent", "lung_point"] and meta["input_shape"] == [32, 8]
+    assert meta["backend"] == "hls" and meta["graph_id"] == f"{fmt_of(build).graph_id:#018x}"
+    assert meta["classes"] == ["class0", "class1", "class2"] and meta["input_shape"] == [32, 8]
     # the offsets HLS generated (here: shifted by the stand-in), not the ones the wrapper asked for
     assert meta["registers"]["offsets"] == {k: v + 0x100 for k, v in protocol.HLS_REGISTERS.items()}
     vectors = np.load(deploy / "test_vectors.npz")

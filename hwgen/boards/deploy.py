@@ -72,6 +72,18 @@ def find_notebook(cfg: dict) -> Path | None:
     return None
 
 
+def graph_meta(build_dir: Path) -> dict:
+    """Classes, task, source and preprocessing of the saved graph: graph/meta.json when a build wrote one,
+    else the `classes` and `meta` of graph/graph.json."""
+    meta_path, graph_path = Path(build_dir) / "graph" / "meta.json", Path(build_dir) / "graph" / "graph.json"
+    if meta_path.is_file():
+        return json.loads(meta_path.read_text())
+    if graph_path.is_file():
+        doc = json.loads(graph_path.read_text())
+        return {"classes": doc.get("classes"), **(doc.get("meta") or {})}
+    return {}
+
+
 def test_vectors(build_dir: Path, fmt: StreamFormat, dest: Path) -> Path:
     """Frames, their input integers and the golden outputs: what a board run must reproduce bit for bit."""
     x = np.load(Path(build_dir) / "verify" / "input.npy")
@@ -101,8 +113,7 @@ def write_folder(build_dir: Path, board: Board, cfg: dict, fmt: StreamFormat, re
     notebook = find_notebook(cfg)
     if notebook is not None:
         shutil.copyfile(notebook, dest / f"{name}.ipynb")
-    meta_path = build_dir / "graph" / "meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    meta = graph_meta(build_dir)
     test_vectors(build_dir, fmt, dest)
     metadata = {
         "hwgen_version": hwgen.__version__, "name": name, "board": board.name, "part": board.part,

@@ -273,6 +273,19 @@ def step_package(build_dir: Path, cfg: dict) -> dict:
 STEPS = [step_ip_sources, step_block_design, step_ip, step_bitstream, step_package]
 
 
+def _for_builder(step):
+    """The step with hwgen.builder's signature (build, cfg: BuildConfig), for its registry."""
+    def run(build, cfg) -> dict:
+        return step(build.out, {"board": cfg.board, "backend": cfg.backend, "name": cfg.name,
+                                "data_width": cfg.data_width})
+    run.__name__, run.__doc__ = step.__name__, step.__doc__
+    return run
+
+
+# For hwgen.builder.core.REGISTRY: "step_ip_sources": "hwgen.boards.steps:builder_ip_sources", ...
+builder_ip_sources, builder_block_design, builder_ip, builder_bitstream, builder_package = map(_for_builder, STEPS)
+
+
 def step_names() -> list[str]:
     return [s.__name__ for s in STEPS]
 

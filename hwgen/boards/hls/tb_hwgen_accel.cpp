@@ -9,6 +9,15 @@
 #include <string>
 
 #include "hwgen_accel.h"
+#include "nnet_utils/nnet_helpers.h"
+
+// hls4ml's layer tracing (enabled in the project for debugging) reads these; the Python bridge defines
+// them too. Tracing stays off here.
+namespace nnet {
+bool trace_enabled = false;
+std::map<std::string, void *> *trace_outputs = NULL;
+size_t trace_type_size = sizeof(double);
+}  // namespace nnet
 
 int main(int argc, char **argv) {
     if (argc < 5) {

@@ -56,8 +56,8 @@ bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 # Board overlay. The board steps (hwgen/boards/steps.py) start from a build folder that already holds the
-# converted model (graph/, verify/, hls/ or rtl/): `hwgen build` runs the export and conversion steps
-# before them. Intended wiring once `hwgen build` exists:
+# converted model (graph/, verify/, hls/ or rtl/): `hwgen build ... --stop convert_hls` writes it. Once the
+# board steps are registered in hwgen.builder, this becomes one line:
 #   $(VENV)/bin/hwgen build $(or $(MODEL),demo/run) --out $(BUILD) --board $(BOARD) --backend $(BACKEND)
 BOARD   ?= pynq-z2
 BACKEND ?= hls

@@ -20,7 +20,7 @@ help:
 	@echo "make sim    only the hardware simulations (cocotb on Verilator; SIM=icarus, WAVES=1)"
 	@echo "make lint   ruff over the Python sources"
 	@echo "make bench  the benchmarks in bench/ (tables + bench/results/*.json)"
-	@echo "make bitstream BOARD=pynq-z2 [BACKEND=hls|rtl] [BUILD=dir]  PYNQ overlay + deploy/ (needs Vivado)"
+	@echo "make bitstream BOARD=pynq-z2 [MODEL=run] [BACKEND=hls|rtl] [BUILD=dir]  PYNQ overlay + deploy/ (needs Vivado)"
 	@echo "make deploy BOARD=pynq-z2 HOST=<board>  copy deploy/ to a board over ssh"
 
 setup: $(STAMP) $(SYSTOOLS)
@@ -55,16 +55,17 @@ lint: setup
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-# Board overlay. The board steps (hwgen/boards/steps.py) start from a build folder that already holds the
-# converted model (graph/, verify/, hls/ or rtl/): `hwgen build ... --stop convert_hls` writes it. Once the
-# board steps are registered in hwgen.builder, this becomes one line:
-#   $(VENV)/bin/hwgen build $(or $(MODEL),demo/run) --out $(BUILD) --board $(BOARD) --backend $(BACKEND)
+# Board overlay: `hwgen build` through the board steps. Without MODEL, the demo's model (trained first
+# when demo/run does not exist). Without Vivado/Vitis HLS the build stops before the first vendor step,
+# exit status 2, with the command that finishes it on a machine that has them.
 BOARD   ?= pynq-z2
 BACKEND ?= hls
+MODEL   ?=
 BUILD   ?= build/$(BOARD)-$(BACKEND)
 HOST    ?=
 bitstream: setup
-	$(PY) -m hwgen.boards.steps $(BUILD) --board $(BOARD) --backend $(BACKEND)
+	@if [ -z "$(MODEL)" ] && [ ! -f demo/run/model.h5 ]; then $(VENV)/bin/hwgen demo --out demo --stop train; fi
+	$(VENV)/bin/hwgen build $(or $(MODEL),demo/run) --out $(BUILD) --board $(BOARD) --backend $(BACKEND)
 
 deploy:
 	@test -n "$(HOST)" || { echo "make deploy: give HOST=<board address>"; exit 2; }

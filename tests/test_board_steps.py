@@ -14,6 +14,7 @@ from pathlib import Path
 import fake_xilinx
 import numpy as np
 import pytest
+from board_builds import register, run_board
 
 from hwgen.boards import bdmodel, deploy, reports, rtl_ip, steps, tools
 from hwgen.errors import HwgenError
@@ -72,33 +73,35 @@ def snapshot(folder: Path) -> dict:
 def test_missing_vivado_stops_with_the_generated_files_and_the_finishing_command(tmp_path, monkeypatch, backend):
     fake_xilinx.isolated_path(monkeypatch)
     build = rtl_build(tmp_path / "build")
-    cfg = {"board": "pynq-z2", "backend": backend}
     with pytest.raises(tools.ToolsMissing) as caught:
-        steps.run_board_steps(build, cfg, status=lambda text: None)
+        run_board(register(build, "pynq-z2", backend))
     message = str(caught.value)
     assert message.startswith("Vivado not found (PATH, $XILINX_VIVADO")
     for generated in ("ip/rtl/package_ip.tcl", "ip/ip.json", "vivado/config.tcl", "vivado/build_overlay.tcl",
                       "vivado/hwgen_overlay.tcl", "vivado/model/hwgen.hwh"):
         assert f"  {generated}\n" in message
     assert "nothing deleted" in message
-    assert message.splitlines()[-1].strip().endswith(f"-m hwgen.boards.steps {build} --board pynq-z2 --backend rtl --name hwgen --from step_ip")
-    # the records of the steps that ran are kept; the next one did not write anything
-    assert sorted(p.name for p in (build / "steps").iterdir()) == ["step_block_design.json", "step_ip_sources.json"]
+    assert message.splitlines()[-1].strip() == f"hwgen build {build / 'model.h5'} --out {build} --board pynq-z2 " \
+                                               "--backend rtl --start ip"
+    # the records of the steps that ran are kept; the stopped step is marked incomplete and wrote nothing else
+    assert sorted(p.name for p in (build / "steps").iterdir()) == [
+        "step_block_design.json", "step_export.json", "step_ip.running", "step_ip_sources.json"]
     assert not (build / "ip" / "repo" / rtl_ip.REPO_NAME).exists() and not (build / "deploy").exists()
 
 
 @needs_tclsh
 def test_the_cli_exits_non_zero_and_deletes_nothing(tmp_path):
-    build = rtl_build(tmp_path / "build")
+    build = register(rtl_build(tmp_path / "build"), "zcu104", "rtl")
     env = {k: v for k, v in os.environ.items() if not k.startswith("XILINX_")}
     env["PATH"] = "/usr/bin:/bin"
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    cmd = [sys.executable, "-m", "hwgen.boards.steps", str(build), "--board", "zcu104", "--backend", "rtl"]
-    first = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    cmd = [sys.executable, "-m", "hwgen", "build", str(build / "model.h5"), "--out", str(build), "--board", "zcu104",
+           "--backend", "rtl"]
+    first = subprocess.run(cmd + ["--start", "ip_sources"], capture_output=True, text=True, env=env)
     assert first.returncode == 2 and first.stderr.startswith("error: Vivado not found")
     assert "Traceback" not in first.stderr
     before = snapshot(build)
-    again = subprocess.run(cmd + ["--from", "step_ip"], capture_output=True, text=True, env=env)
+    again = subprocess.run(cmd + ["--start", "ip"], capture_output=True, text=True, env=env)
     assert again.returncode == 2 and snapshot(build) == before  # rerunning the stopped step changes nothing
 
 
@@ -109,8 +112,8 @@ def test_missing_inputs_and_bad_settings_are_one_line_errors(tmp_path):
         steps.step_block_design(tmp_path, {"board": "zybo"})
     with pytest.raises(HwgenError, match="backend 'vhdl' is not one of hls, rtl"):
         steps.config({"board": "pynq-z2", "backend": "vhdl"})
-    with pytest.raises(HwgenError, match="unknown step 'step_synth'; steps: step_ip_sources"):
-        steps.run_board_steps(tmp_path, {"board": "pynq-z2"}, start="step_synth")
+    with pytest.raises(HwgenError, match="unknown step 'step_synthesis'; the steps are data, train"):
+        run_board(register(rtl_build(tmp_path / "u"), "pynq-z2", "rtl"), start="step_synthesis")
     build = rtl_build(tmp_path / "b")
     with pytest.raises(HwgenError, match="data_width 64, the build config says 128"):
         steps.stream_format(build, {"data_width": 128})
@@ -173,7 +176,7 @@ def test_board_steps_rtl_backend_with_a_stand_in_vivado(tmp_path, monkeypatch):
     fake_xilinx.isolated_path(monkeypatch, bin_dir)
     build = rtl_build(tmp_path / "build")
     with pytest.warns(UserWarning, match=r"vivado 2022.2 at .*written for 2023.1, 2023.2, 2024.1, 2024.2"):
-        records = steps.run_board_steps(build, {"board": "kv260", "backend": "rtl"}, status=lambda text: None)
+        records = run_board(register(build, "kv260", "rtl"))
     assert records["step_ip"]["tool"]["version"] == "2022.2" and "written for" in records["step_ip"]["warning"]
     assert (build / "ip" / "repo" / rtl_ip.REPO_NAME / "component.xml").is_file()
     timing = records["step_bitstream"]["timing"]
@@ -196,7 +199,7 @@ def test_a_failing_vivado_run_names_the_reason_and_leaves_no_overlay(tmp_path, m
     monkeypatch.setenv("HWGEN_STUB_WNS", "-0.250")
     build = rtl_build(tmp_path / "build")
     with pytest.raises(HwgenError, match=r"vivado failed \(exit 1\): .*hwgen: timing not met at 100.0 MHz: WNS -0.250 ns"):
-        steps.run_board_steps(build, {"board": "pynq-z2", "backend": "rtl"}, status=lambda text: None)
+        run_board(register(build, "pynq-z2", "rtl"))
     assert not (build / "vivado" / "output" / "hwgen.bit").exists() and not (build / "deploy").exists()
 
 
@@ -320,6 +323,6 @@ def test_real_vivado_packages_and_builds_the_rtl_placeholder(tmp_path):
     if tools.find("vivado") is None:
         pytest.skip("Vivado not found on PATH or under $XILINX_VIVADO")
     build = rtl_build(tmp_path / "build")
-    records = steps.run_board_steps(build, {"board": "pynq-z2", "backend": "rtl"}, status=print)
+    records = run_board(register(build, "pynq-z2", "rtl"))
     assert records["step_bitstream"]["timing"]["met"]
     assert (build / "deploy" / "hwgen.bit").stat().st_size > 100_000

@@ -20,7 +20,9 @@ import pytest
 pytest.importorskip("hls4ml")
 tf = pytest.importorskip("tensorflow")
 
-from hwgen.boards import hls_ip, steps  # noqa: E402
+from board_builds import run_board  # noqa: E402
+
+from hwgen.boards import hls_ip  # noqa: E402
 from hwgen.errors import HwgenError  # noqa: E402
 from hwgen.runtime import protocol  # noqa: E402
 from hwgen.runtime.protocol import StreamFormat  # noqa: E402
@@ -200,8 +202,7 @@ def test_board_steps_hls_backend_with_stand_in_tools(build, tmp_path, monkeypatc
         pytest.skip("tclsh not installed (Debian package tcl)")
     bin_dir = fake_xilinx.install(tmp_path / "bin", offset_shift=0x100)  # as if HLS put the registers elsewhere
     fake_xilinx.isolated_path(monkeypatch, bin_dir)
-    cfg = {"board": "pynq-z2", "backend": "hls", "name": "hwgen"}
-    records = steps.run_board_steps(build, cfg, status=lambda text: None)
+    records = run_board(build, start="csim")
     assert records["step_ip_sources"]["csim"]["mismatched_frames"] == 0
     assert records["step_block_design"]["stub_checked"] is True
     assert records["step_ip"]["tool"]["name"] == "vitis_hls" and records["step_ip"]["tool"]["version"] == "2023.2"

@@ -1,8 +1,8 @@
 """The board steps of a build: from a converted model (graph/ + hls/ or rtl/) to a PYNQ overlay.
 
 Each `step_<name>(build_dir, cfg) -> dict` writes its artifacts into the build folder and returns a
-JSON-able record; `run_board_steps` runs them in order (the registry of `hwgen build` runs them the same
-way). `cfg` keys: "board", "backend" ("hls" | "rtl"), "name" (overlay base name, default "hwgen"),
+JSON-able record; `hwgen build` runs them after the backend's steps (its registry names the
+`builder_*` forms below). `cfg` keys: "board", "backend" ("hls" | "rtl"), "name" (overlay base name, default "hwgen"),
 "data_width" (default 64); optional "resume_command" (the command a user runs to finish a build that
 stopped for a missing tool) and "notebook".
 
@@ -19,11 +19,9 @@ listing what was generated and the command that finishes the build; nothing is d
 
 from __future__ import annotations
 
-import argparse
 import json
 import shlex
 import shutil
-import sys
 import tempfile
 import time
 import zipfile
@@ -74,10 +72,11 @@ def _files(build_dir: Path, *folders: str) -> list[str]:
 
 
 def resume_command(build_dir: Path, cfg: dict, step: str) -> str:
+    """The command that finishes the build from `step` on a machine with the vendor tools."""
     if cfg.get("resume_command"):
         return cfg["resume_command"].format(build=build_dir, step=step, **cfg)
-    return shlex.join([sys.executable.rsplit("/", 1)[-1], "-m", "hwgen.boards.steps", str(build_dir), "--board",
-                       cfg["board"], "--backend", cfg["backend"], "--name", cfg["name"], "--from", step])
+    return shlex.join(["hwgen", "build", str(cfg.get("source") or "MODEL"), "--out", str(build_dir), "--board",
+                       cfg["board"], "--backend", cfg["backend"], "--start", step.removeprefix("step_")])
 
 
 def missing(build_dir: Path, cfg: dict, step: str, what: str) -> ToolsMissing:
@@ -246,7 +245,7 @@ def step_bitstream(build_dir: Path, cfg: dict) -> dict:
     reports = read_reports(build_dir / "vivado" / "reports")
     if not reports["timing"]["met"]:
         raise HwgenError(f"timing not met: WNS {reports['timing']['wns_ns']} ns, WHS {reports['timing']['whs_ns']} ns")
-    return {"tool": tool.to_json(), "warning": warning, "seconds": round(time.monotonic() - started, 1),
+    return {"tool": tool.to_json(), "warning": warning, "vivado_seconds": round(time.monotonic() - started, 1),
             "bit": f"vivado/output/{cfg['name']}.bit", "hwh": f"vivado/output/{cfg['name']}.hwh", **reports}
 
 
@@ -274,64 +273,14 @@ STEPS = [step_ip_sources, step_block_design, step_ip, step_bitstream, step_packa
 
 
 def _for_builder(step):
-    """The step with hwgen.builder's signature (build, cfg: BuildConfig), for its registry."""
+    """The step with hwgen.builder's signature (build, cfg: BuildConfig), as its registry runs it."""
     def run(build, cfg) -> dict:
+        source = cfg.source or (str(build.run_dir) if build.run_dir else None)
         return step(build.out, {"board": cfg.board, "backend": cfg.backend, "name": cfg.name,
-                                "data_width": cfg.data_width})
+                                "data_width": cfg.data_width, "source": source})
     run.__name__, run.__doc__ = step.__name__, step.__doc__
     return run
 
 
-# For hwgen.builder.core.REGISTRY: "step_ip_sources": "hwgen.boards.steps:builder_ip_sources", ...
+# hwgen.builder.core.REGISTRY names these: "step_ip_sources": "hwgen.boards.steps:builder_ip_sources", ...
 builder_ip_sources, builder_block_design, builder_ip, builder_bitstream, builder_package = map(_for_builder, STEPS)
-
-
-def step_names() -> list[str]:
-    return [s.__name__ for s in STEPS]
-
-
-def run_board_steps(build_dir: Path, cfg: dict, start: str | None = None, stop: str | None = None,
-                    status=print) -> dict:
-    """Run the board steps from `start` to `stop`; each record goes to <build>/steps/<step>.json."""
-    names = step_names()
-    for value in (start, stop):
-        if value is not None and value not in names:
-            raise HwgenError(f"unknown step {value!r}; steps: {', '.join(names)}")
-    first = names.index(start) if start else 0
-    last = names.index(stop) if stop else len(names) - 1
-    build_dir = Path(build_dir)
-    (build_dir / "steps").mkdir(parents=True, exist_ok=True)
-    records = {}
-    for step in STEPS[first:last + 1]:
-        summary = " ".join(step.__doc__.split()).split(": ")[0].split(". ")[0].split("; ")[0]
-        status(f"[{step.__name__}] {summary}")
-        started = time.monotonic()
-        record = step(build_dir, cfg)
-        record["seconds_total"] = round(time.monotonic() - started, 2)
-        (build_dir / "steps" / f"{step.__name__}.json").write_text(json.dumps(record, indent=1))
-        records[step.__name__] = record
-    return records
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hwgen.boards.steps",
-                                     description="Run the board steps on a converted build folder.")
-    parser.add_argument("build", type=Path)
-    parser.add_argument("--board", default="pynq-z2")
-    parser.add_argument("--backend", default="hls", choices=BACKENDS)
-    parser.add_argument("--name", default="hwgen")
-    parser.add_argument("--from", dest="start", default=None, help=f"first step ({', '.join(step_names())})")
-    parser.add_argument("--to", dest="stop", default=None, help="last step")
-    args = parser.parse_args(argv)
-    cfg = {"board": args.board, "backend": args.backend, "name": args.name}
-    try:
-        run_board_steps(args.build, cfg, args.start, args.stop)
-    except HwgenError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(f"overlay: {args.build / 'deploy'}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -66,7 +66,7 @@ def _built(key: str, root: str):
     verify = _inputs_file(folder / "verify.npz", *_data(shape, n=100, seed=7))
     cfg = BuildConfig(out=str(folder / "build"), source=str(folder / "source.h5"), calib=calib, verify_data=verify,
                       **settings)
-    run_build(cfg)
+    run_build(cfg, stop="csim")
     return open_build(cfg.out)
 
 

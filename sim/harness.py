@@ -46,6 +46,8 @@ import numpy as np
 SIM_DIR = Path(__file__).resolve().parent
 REPO_ROOT = SIM_DIR.parent
 KERNELS_DIR = REPO_ROOT / "kernels"
+BENCH_HDL_DIR = SIM_DIR / "hdl"  # bench-only wrappers (vector ports split for cocotbext-axi, kernel chains)
+HDL_SEARCH = (KERNELS_DIR, BENCH_HDL_DIR)
 BUILD_ROOT = REPO_ROOT / "sim_build"
 SIMULATORS = ("verilator", "icarus")
 CASE_FILE = "bench_case.json"
@@ -166,13 +168,12 @@ def cases(grid: Iterable[Mapping[str, object]], icarus: int = 1, marks: Iterable
 # Build once per parameter set
 # ----------------------------------------------------------------------------------------------
 
-def kernel_sources(kernel: str, extra: Iterable[str] = ()) -> list[Path]:
-    """kernels/<kernel>.v first (the top), then any kernels it instantiates."""
-    paths = [KERNELS_DIR / f"{name}.v" for name in (*extra, kernel)]
-    for path in paths:
-        if not path.is_file():
-            raise FileNotFoundError(f"kernel source {path} does not exist")
-    return paths
+def kernel_sources(kernel: str) -> list[Path]:
+    """The sources of `kernel` from its file list (`kernels/<kernel>.f`, or `sim/hdl/<kernel>.f` for a
+    bench-only wrapper): its own file first, then every module it instantiates (hwgen.rtl.filelist)."""
+    from hwgen.rtl import filelist  # noqa: PLC0415
+
+    return filelist.sources(kernel, HDL_SEARCH)
 
 
 def _build_key(sources: list[Path], params: Mapping[str, object], sim: str, toplevel: str) -> str:
@@ -264,8 +265,7 @@ def _runner(sim: str):
     return CachedRuntimeVerilator() if sim == "verilator" else get_runner(sim)
 
 
-def build(kernel: str, params: Mapping[str, object], sim: str | None = None, extra_sources: Iterable[str] = (),
-          toplevel: str | None = None) -> Path:
+def build(kernel: str, params: Mapping[str, object], sim: str | None = None, toplevel: str | None = None) -> Path:
     """Compile the kernel for `params` on `sim` unless an identical build already exists; return its folder.
 
     The key covers the sources' contents, the HDL parameters, the simulator and WAVES, so editing a
@@ -273,7 +273,7 @@ def build(kernel: str, params: Mapping[str, object], sim: str | None = None, ext
     """
     sim = sim or default_sim()
     toplevel = toplevel or kernel
-    sources = kernel_sources(kernel, extra_sources)
+    sources = kernel_sources(kernel)
     build_dir = BUILD_ROOT / build_name(kernel, params, sim)
     key = _build_key(sources, params, sim, toplevel)
     stamp = build_dir / "hwgen_build.key"
@@ -325,7 +325,7 @@ def _json_default(value):
 def run(kernel: str, params: Mapping[str, object], module: str, sim: str | None = None, *,
         case: Mapping[str, object] | None = None, arrays: Mapping[str, np.ndarray] | None = None,
         files: Mapping[str, Callable[[Path], object] | str] | None = None, testcase: str | None = None,
-        extra_sources: Iterable[str] = (), toplevel: str | None = None, seed: int | None = None) -> Path:
+        toplevel: str | None = None, seed: int | None = None) -> Path:
     """Run the cocotb tests in `module` on the (cached) build of `kernel` with `params`.
 
     Each pytest test gets its own folder <build>/runs/<test-id>/, which is the simulator's working
@@ -337,7 +337,7 @@ def run(kernel: str, params: Mapping[str, object], module: str, sim: str | None 
     sim = sim or default_sim()
     require_simulator(sim)
     toplevel = toplevel or kernel
-    build_dir = build(kernel, params, sim, extra_sources, toplevel)
+    build_dir = build(kernel, params, sim, toplevel)
     test_dir = build_dir / "runs" / _current_test_folder()
     if test_dir.exists():
         shutil.rmtree(test_dir)
@@ -385,7 +385,7 @@ def _sim_failures(log: Path, limit: int = 30) -> str:
 
 
 def elaborate(kernel: str, params: Mapping[str, object], sim: str | None = None,
-              extra_sources: Iterable[str] = (), toplevel: str | None = None) -> tuple[int, str]:
+              toplevel: str | None = None) -> tuple[int, str]:
     """Build `kernel` with `params` and run its first clock cycles; returns (exit status, output).
 
     The kernels check their parameters in `initial` blocks with $fatal, which both Verilator and
@@ -398,12 +398,11 @@ def elaborate(kernel: str, params: Mapping[str, object], sim: str | None = None,
     toplevel = toplevel or kernel
     if sim == "verilator":
         try:
-            run(kernel, params, "harness", sim, testcase="clock_only", extra_sources=extra_sources,
-                toplevel=toplevel)
+            run(kernel, params, "harness", sim, testcase="clock_only", toplevel=toplevel)
         except AssertionError as err:
             return 1, str(err)
         return 0, "simulation ran without a parameter error"
-    sources = [str(p) for p in kernel_sources(kernel, extra_sources)]
+    sources = [str(p) for p in kernel_sources(kernel)]
     out_dir = BUILD_ROOT / f"elab-{build_name(kernel, params, sim)}"
     with _FileLock(out_dir):
         if out_dir.exists():

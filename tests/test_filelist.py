@@ -28,7 +28,7 @@ def test_nested_lists_expand_depth_first_each_file_once():
 
 
 def _module(folder: Path, name: str, body: str = "", deps: tuple[str, ...] = ()) -> None:
-    (folder / f"{name}.v").write_text(f"module {name}; {body} endmodule\n")
+    (folder / f"{name}.v").write_text(f"module {name};\n{body}\nendmodule\n")
     (folder / f"{name}.f").write_text("\n".join([f"{name}.v", *(f"{d}.f" for d in deps)]) + "\n")
 
 

@@ -141,7 +141,7 @@ def _chparams(params: Mapping, defaults: Mapping) -> list[str]:
     for name, value in params.items():
         if defaults.get(name) == value:
             continue
-        literal = f'"\\"{value}\\""' if isinstance(value, str) else str(int(value))
+        literal = f'"{value}"' if isinstance(value, str) else str(int(value))  # yosys: "text" is a string
         out.append(f"-set {name} {literal}")
     return out
 

@@ -117,14 +117,21 @@ def waves_requested() -> bool:
 # ----------------------------------------------------------------------------------------------
 
 def hdl_parameters(params: Mapping[str, object]) -> dict[str, object]:
-    """UPPER_CASE keys are HDL parameters; strings become quoted Verilog string literals."""
+    """UPPER_CASE keys are HDL parameters; strings become quoted Verilog string literals, integers
+    outside 32-bit range sized hex literals (64'h...: simulators read a plain number as 32 bits)."""
     out: dict[str, object] = {}
     for name, value in params.items():
         if not name.isupper():
             continue
         if isinstance(value, bool):
             value = int(value)
-        out[name] = f'"{value}"' if isinstance(value, str) else value
+        if isinstance(value, str):
+            value = f'"{value}"'
+        elif isinstance(value, int) and not -(1 << 31) <= value < 1 << 31:
+            if value < 0:
+                raise ValueError(f"parameter {name}={value}: negative values beyond 32 bits are not supported")
+            value = f"{max(64, value.bit_length())}'h{value:x}"
+        out[name] = value
     return out
 
 

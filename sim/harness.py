@@ -528,17 +528,20 @@ def _quiet(endpoint):
     return endpoint
 
 
-def axis_source(dut, prefix: str = "s_axis"):
-    """cocotbext-axi source on `<prefix>_*`, one tdata word per beat (any width)."""
+def axis_source(dut, prefix: str = "s_axis", clock=None, reset=None, reset_active_level: bool = True):
+    """cocotbext-axi source on `<prefix>_*`, one tdata word per beat (any width); dut.clk/dut.rst
+    unless `clock`/`reset` are given (an accelerator top: dut.ap_clk, dut.ap_rst_n active low)."""
     from cocotbext.axi import AxiStreamBus, AxiStreamSource  # noqa: PLC0415
 
-    return _quiet(AxiStreamSource(AxiStreamBus.from_prefix(dut, prefix), dut.clk, dut.rst, byte_lanes=1))
+    return _quiet(AxiStreamSource(AxiStreamBus.from_prefix(dut, prefix), dut.clk if clock is None else clock,
+                                  dut.rst if reset is None else reset, reset_active_level, byte_lanes=1))
 
 
-def axis_sink(dut, prefix: str = "m_axis"):
+def axis_sink(dut, prefix: str = "m_axis", clock=None, reset=None, reset_active_level: bool = True):
     from cocotbext.axi import AxiStreamBus, AxiStreamSink  # noqa: PLC0415
 
-    return _quiet(AxiStreamSink(AxiStreamBus.from_prefix(dut, prefix), dut.clk, dut.rst, byte_lanes=1))
+    return _quiet(AxiStreamSink(AxiStreamBus.from_prefix(dut, prefix), dut.clk if clock is None else clock,
+                                dut.rst if reset is None else reset, reset_active_level, byte_lanes=1))
 
 
 def axis_frame(beats: list[int]):
@@ -547,19 +550,21 @@ def axis_frame(beats: list[int]):
     return AxiStreamFrame(tdata=list(beats))
 
 
-async def reset(dut, cycles: int = 3) -> None:
-    """Synchronous active-high reset for `cycles` clock edges."""
+async def reset(dut, cycles: int = 3, clock: str = "clk", signal: str = "rst", active_high: bool = True) -> None:
+    """Synchronous reset for `cycles` clock edges (active-high dut.rst unless told otherwise)."""
     from cocotb.triggers import RisingEdge  # noqa: PLC0415
 
-    dut.rst.value = 1
+    clk, rst = getattr(dut, clock), getattr(dut, signal)
+    rst.value = int(active_high)
     for _ in range(cycles):
-        await RisingEdge(dut.clk)
-    dut.rst.value = 0
-    await RisingEdge(dut.clk)
+        await RisingEdge(clk)
+    rst.value = int(not active_high)
+    await RisingEdge(clk)
 
 
-async def start(dut, period_ns: int = 10) -> None:
-    """Start the clock on dut.clk and apply a reset.
+async def start(dut, period_ns: int = 10, clock: str = "clk", reset_signal: str = "rst",
+                active_high: bool = True) -> None:
+    """Start the clock on dut.clk (or `clock`) and apply a reset.
 
     Create the cocotbext-axi endpoints BEFORE calling this: they drive their outputs (tvalid, tready)
     to defined values only once they see the reset, and Icarus starts every reg at X.
@@ -567,8 +572,8 @@ async def start(dut, period_ns: int = 10) -> None:
     import cocotb  # noqa: PLC0415
     from cocotb.clock import Clock  # noqa: PLC0415
 
-    cocotb.start_soon(Clock(dut.clk, period_ns, unit="ns").start())
-    await reset(dut)
+    cocotb.start_soon(Clock(getattr(dut, clock), period_ns, unit="ns").start())
+    await reset(dut, clock=clock, signal=reset_signal, active_high=active_high)
 
 
 async def receive_frames(sink, n_frames: int, timeout_cycles: int, clk) -> list[list[int]]:

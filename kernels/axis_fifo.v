@@ -15,8 +15,9 @@
  * 3 cycles, DEPTH 2: two per 3).
  *
  * Memory: a simple dual-port array with a registered read, the form yosys and Vivado map onto
- * distributed RAM (LUTRAM) or block RAM. RAM_STYLE "auto" lets the tool choose (yosys: LUTRAM up
- * to about 64 deep, RAMB18/36 beyond, see bench/kernels.py); "distributed" or "block" force it.
+ * distributed RAM (LUTRAM) or block RAM. RAM_STYLE "auto" lets the tool choose by size (yosys 0.23:
+ * 64 x 65 bits and 256 x 9 bits in LUTRAM, 128 x 65 and 512 x 9 in a RAMB36/RAMB18; table in
+ * bench/results/kernels.json); "distributed" or "block" force it.
  */
 module axis_fifo #(
     parameter DEPTH = 16,             // beats held (>= 1)

@@ -21,11 +21,10 @@ KERNEL = "axis_add"
 CHAIN = "axis_add_requant"   # sim/hdl: axis_add -> requant_relu
 F = ops.Fixed
 
-# (lanes, type of a, type of b): accumulator + activation, two unsigned activations, and a shifted
-# signed input with a 2-bit unsigned one, where the exact sum needs one bit less than max(width)+1.
+# (lanes, type of a, type of b): accumulator + activation, and a shifted signed input with a 2-bit
+# unsigned one, where the exact sum needs one bit less than max(width)+1 (CASTS add unsigned inputs).
 ADDS = [
     (2, F(16, 6), F(8, 2)),
-    (1, F(8, 8, signed=False), F(8, 8, signed=False)),
     (4, F(8, 0), F(2, 4, signed=False)),
 ]
 # (lanes, a, b, output type of the add layer)
@@ -91,7 +90,7 @@ def test_axis_add_then_requant_equals_golden_add(par, a, b, out):
 
 
 BAD = [
-    (dict(OUT_W=add_params(*ADDS[2])["OUT_W"] - 1), "OUT_W"),
+    (dict(OUT_W=add_params(*ADDS[1])["OUT_W"] - 1), "OUT_W"),
     (dict(SHIFT_A=-1), "SHIFT_A"),
     (dict(B_SIGNED=2), "B_SIGNED"),
     (dict(A_W=59), "A_W"),
@@ -100,15 +99,15 @@ BAD = [
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])
 def test_axis_add_rejects_bad_parameter(bad, name):
-    status, log = harness.elaborate(KERNEL, {**add_params(*ADDS[2]), **bad}, "icarus")
+    status, log = harness.elaborate(KERNEL, {**add_params(*ADDS[1]), **bad}, "icarus")
     assert status != 0, f"{bad} elaborated without error"
     assert f"parameter {name}" in log, log
 
 
 def test_exact_width_is_one_bit_less_than_the_naive_bound():
-    """The third case is where OUT_W = max(term widths) + 1 would waste a bit: the kernel accepts
+    """The second case is where OUT_W = max(term widths) + 1 would waste a bit: the kernel accepts
     the exact width (the grid runs it) and refuses one less (BAD)."""
-    params = add_params(*ADDS[2])
+    params = add_params(*ADDS[1])
     naive = max(params["A_W"] + params["SHIFT_A"] + 1 - params["A_SIGNED"],
                 params["B_W"] + params["SHIFT_B"] + 1 - params["B_SIGNED"]) + 1
     assert params["OUT_W"] == naive - 1

@@ -20,7 +20,6 @@ KERNEL = "axis_fifo"
 GRID = [
     dict(DEPTH=16, WIDTH=8),
     dict(DEPTH=1, WIDTH=5),                          # one beat: a round trip of 3 cycles per beat
-    dict(DEPTH=2, WIDTH=12),                         # two beats: 2 per 3 cycles
     dict(DEPTH=3, WIDTH=48),                         # the smallest full-rate depth
     dict(DEPTH=40, WIDTH=17, RAM_STYLE="block"),     # not a power of two; the block-RAM branch
 ]

@@ -20,7 +20,6 @@ KERNEL = "axis_fork"
 BENCH = "axis_fork_bench"   # sim/hdl: the vector outputs as m<i>_axis_* ports
 GRID = [
     dict(N=2, WIDTH=16),
-    dict(N=3, WIDTH=8),
     dict(N=4, WIDTH=33),
 ]
 BAD = [

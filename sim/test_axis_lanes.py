@@ -22,11 +22,10 @@ BENCH = "axis_lanes_bench"   # sim/hdl: the lane mask on s_axis_tuser
 # ch, t: the frame shape (bench only); ch is a multiple of PAR_IN and PAR_OUT
 GRID = [
     dict(W=8, PAR_IN=8, PAR_OUT=64, ch=64, t=3),                 # gather: DMA beat -> wide layer
-    dict(W=8, PAR_IN=64, PAR_OUT=8, ch=64, t=3),                 # scatter
     dict(W=6, PAR_IN=2, PAR_OUT=3, ch=6, t=5),                   # gather, then a registered scatter
     dict(W=12, PAR_IN=3, PAR_OUT=2, ch=6, t=5, KEEP_ENABLE=1),   # the same, the other way, with a mask
     dict(W=5, PAR_IN=4, PAR_OUT=4, ch=8, t=4),                   # wires
-    dict(W=8, PAR_IN=8, PAR_OUT=2, ch=8, t=3, KEEP_ENABLE=1),    # frame_in's case (kept_lanes_only: 2..14 values)
+    dict(W=8, PAR_IN=8, PAR_OUT=2, ch=8, t=3, KEEP_ENABLE=1),    # scatter; frame_in's case (masks: 2..14 values)
 ]
 STREAM_TESTS = ["frames_full_rate", "full_throughput", "frames_idle_and_backpressure", "reset_mid_frame",
                 "short_frame_resync"]

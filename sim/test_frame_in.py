@@ -22,7 +22,6 @@ KERNEL = "frame_in"
 GRID = [
     dict(DATA=64, IN_BITS=8, T=5, D=6, PAR=2),     # 30 values: 4 beats, the last with 6 lanes
     dict(DATA=64, IN_BITS=12, T=3, D=8, PAR=8),    # 16-bit lanes, 4 a beat
-    dict(DATA=32, IN_BITS=8, T=4, D=4, PAR=4),     # lanes = PAR: no conversion
     dict(DATA=64, IN_BITS=8, T=4, D=16, PAR=16),   # two beats per output beat
     dict(DATA=64, IN_BITS=5, T=3, D=3, PAR=3),     # 9 values: 8 + 1 padded beat, 8 -> 3 lanes
 ]

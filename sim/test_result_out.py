@@ -18,8 +18,7 @@ KERNEL = "result_out"
 GRID = [
     dict(N_CLASSES=4, PAR=1, ACC_W=24),
     dict(N_CLASSES=10, PAR=2, ACC_W=32),      # full-width logits: no sign extension
-    dict(N_CLASSES=12, PAR=3, ACC_W=7),
-    dict(N_CLASSES=2, PAR=2, ACC_W=2),
+    dict(N_CLASSES=12, PAR=3, ACC_W=2),       # 2-bit logits: ties everywhere
 ]
 BAD = [
     (dict(ACC_W=33), "ACC_W"),
@@ -77,7 +76,3 @@ def test_result_out_rejects_bad_parameter(bad, name):
     assert status != 0, f"{bad} elaborated without error"
     assert f"parameter {name}" in log, log
 
-
-def test_result_out_refuses_wide_logits_on_verilator():
-    status, log = harness.elaborate(KERNEL, {**GRID[0], "ACC_W": 40}, "verilator")
-    assert status != 0 and "32-bit output beat" in log, log

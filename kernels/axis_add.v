@@ -8,11 +8,11 @@
  *
  *     out = (a << SHIFT_A) + (b << SHIFT_B)      per lane, exact, OUT_W-bit two's complement
  *
- * The shifts move both inputs onto a common binary point (hwgen.golden.layers.add aligns to the
+ * The shifts move both inputs onto a common binary point (hwgen.graph.layers.add aligns to the
  * larger of the two fractional widths: SHIFT_A = frac - a.frac, SHIFT_B = frac - b.frac). OUT_W is
  * checked at time 0 against the exact range of the sum, so it can never wrap; the cast to the
  * layer's output type is a requant_relu behind this kernel (SHIFT = frac - out.frac), and the
- * pair equals hwgen.golden.layers.add bit for bit.
+ * pair equals hwgen.graph.layers.add bit for bit.
  *
  * Handshake: a beat leaves both inputs in the same cycle (a join), one register stage, full rate.
  * tlast comes from input a (both inputs carry the same frames). s_axis_a_tready depends on
@@ -62,7 +62,7 @@ localparam signed [63:0] A_MAX = (A_SIGNED != 0 ? (ONE <<< (A_W_S - 1)) - ONE : 
 localparam signed [63:0] B_MIN = B_SIGNED != 0 ? -(ONE <<< (B_W_S - 1 + SHIFT_B_S)) : 64'sd0;
 localparam signed [63:0] B_MAX = (B_SIGNED != 0 ? (ONE <<< (B_W_S - 1)) - ONE : (ONE <<< B_W_S) - ONE) <<< SHIFT_B_S;
 
-// Smallest two's complement width holding every integer in [lo, hi] (hwgen.golden.ops.bits_needed).
+// Smallest two's complement width holding every integer in [lo, hi] (hwgen.graph.ops.bits_needed).
 function integer signed_width(input signed [63:0] lo, input signed [63:0] hi);
     integer w;
     begin

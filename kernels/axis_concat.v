@@ -6,7 +6,7 @@
  * Channel concatenation: N streams (N = 2..4) of the same frames (T time steps, time-major, PAR
  * channels per beat, W bits a value), part i with CH<i> channels, -> one stream of
  * CH0 + ... + CH<N-1> channels per time step: for every time step, part 0's CH0/PAR beats, then
- * part 1's, and so on. Equals hwgen.golden.layers.concatenate when every part already has the
+ * part 1's, and so on. Equals hwgen.graph.layers.concatenate when every part already has the
  * output type (the generator puts a requant_relu on each part that needs a cast).
  *
  * Each input is read only while its channel groups are due, so the others wait (their producers

@@ -609,7 +609,7 @@ def assert_frames_equal(got: np.ndarray, expected: np.ndarray, what: str) -> Non
 # out_par, out_w, out_signed, cycles_per_beat) and arrays inputs (frames, rows, cols) / expected
 # (frames, rows_out, cols_out). Several streams (fork, add, concat): case["ports"] = dict(inputs=[
 # dict(prefix, par, w), ...], outputs=[dict(prefix, par, w, signed), ...], cycles_per_beat) and
-# arrays inputs_<i> / expected_<j> per port. The expected frames come from hwgen.golden; the
+# arrays inputs_<i> / expected_<j> per port. The expected frames come from hwgen.graph; the
 # coroutines below only move beats and compare.
 
 def edge_ints(rng: np.random.Generator, shape, lo: int, hi: int, special: Iterable[int] = ()) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Bench for kernels/axis_add.v: the exact sum, and axis_add + requant_relu equal to hwgen.golden.layers.add."""
+"""Bench for kernels/axis_add.v: the exact sum, and axis_add + requant_relu equal to hwgen.graph.layers.add."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
     short_frame_resync,
 )
 
-from hwgen.golden import layers, ops
+from hwgen.graph import layers, ops
 
 KERNEL = "axis_add"
 CHAIN = "axis_add_requant"   # sim/hdl: axis_add -> requant_relu

@@ -1,4 +1,4 @@
-"""Bench for kernels/axis_concat.v: equal to hwgen.golden.layers.concatenate of parts already in the output type."""
+"""Bench for kernels/axis_concat.v: equal to hwgen.graph.layers.concatenate of parts already in the output type."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
     reset_mid_frame,
 )
 
-from hwgen.golden import layers, ops
+from hwgen.graph import layers, ops
 
 KERNEL = "axis_concat"
 BENCH = "axis_concat_bench"   # sim/hdl: the vector inputs as s<i>_axis_* ports

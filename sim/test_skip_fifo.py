@@ -2,7 +2,7 @@
 
 The main path is a depthwise convolution (per channel: lead = look-ahead x beats per step + 1) or
 a full convolution (whole steps: lead = (look-ahead + 1) x beats per step), each followed by a
-requant_relu; the block's output is axis_add + requant_relu, compared with hwgen.golden. A skip
+requant_relu; the block's output is axis_add + requant_relu, compared with hwgen.graph. A skip
 FIFO one beat shorter than skip_fifo_depth(..., full_rate=False) must hang; that depth must finish
 bit-exactly; the full-rate depth must run as fast as the main path alone.
 """
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from stream_checks import frames_full_rate, frames_idle_and_backpressure  # noqa: F401  (cocotb runs them)
 
-from hwgen.golden import layers, ops
+from hwgen.graph import layers, ops
 from hwgen.rtl import memfile, skip_fifo
 
 BENCH = "residual_bench"   # sim/hdl

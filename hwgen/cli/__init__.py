@@ -27,7 +27,6 @@ app = typer.Typer(
 GROUPS = {
     "data": "hwgen.cli.data",
     "sim": "hwgen.cli.sim",
-    "build": "hwgen.cli.build",
 }
 # Single commands: name -> (module, function).
 COMMANDS = {
@@ -35,6 +34,8 @@ COMMANDS = {
     "train": ("hwgen.cli.train", "train"),
     "predict": ("hwgen.cli.train", "predict"),
     "convert": ("hwgen.cli.convert", "convert"),
+    "build": ("hwgen.cli.build", "build"),
+    "boards": ("hwgen.cli.boards", "boards"),
 }
 
 for _name, _module in GROUPS.items():

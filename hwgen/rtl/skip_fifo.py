@@ -46,7 +46,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hwgen.errors import HwgenError
-from hwgen.golden import ops
+from hwgen.graph import ops
 
 FIFO_LATENCY = 2  # axis_fifo: a beat written at edge n can leave at edge n + 2
 

@@ -3,7 +3,7 @@
 `default_nettype none
 
 // Bench chain: axis_add (exact sum on the common binary point) -> requant_relu (cast to the add
-// layer's output type), the pair the generator emits for hwgen.golden.layers.add.
+// layer's output type), the pair the generator emits for hwgen.graph.layers.add.
 module axis_add_requant #(
     parameter PAR = 1,
     parameter A_W = 16,

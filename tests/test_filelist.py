@@ -49,6 +49,14 @@ def test_missing_list_and_missing_file_are_named(tmp_path):
         filelist.sources("broken", (tmp_path,))
 
 
+def test_comments_are_ignored(tmp_path):
+    _module(tmp_path, "leaf")
+    (tmp_path / "top.v").write_text("module top;\nleaf u_leaf ();\nendmodule\n")
+    (tmp_path / "top.f").write_text("# top and its leaf\ntop.v  // the module\nleaf.f\n")
+    assert [p.name for p in filelist.sources("top", (tmp_path,))] == ["top.v", "leaf.v"]
+    assert filelist.check("top", (tmp_path,)) == []
+
+
 def test_a_list_including_itself_is_refused(tmp_path):
     (tmp_path / "a.v").write_text("module a; endmodule\n")
     (tmp_path / "a.f").write_text("a.v\nb.f\n")

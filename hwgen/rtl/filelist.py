@@ -1,7 +1,7 @@
 """File lists of the Verilog modules: one `<module>.f` next to `<module>.v`, verilog-axis (taxi) style.
 
 A file list names the sources a module needs to elaborate, one path per line, relative to the list's
-own folder: the module's `.v` first, then the files or other `.f` lists of the modules it
+own folder (`#` and `//` start comments, as in the board build's rtl/filelist.f): the module's `.v` first, then the files or other `.f` lists of the modules it
 instantiates. Nested lists are expanded depth-first and every file appears once (the first time,
 by base name), so a list only names its direct dependencies:
 
@@ -53,7 +53,7 @@ def _expand(path: Path, found: dict[str, Path], stack: tuple[Path, ...]) -> None
         raise HwgenError(f"file list {path} includes itself through {' -> '.join(p.name for p in stack)}")
     if not path.is_file():
         raise HwgenError(f"file list {stack[-1] if stack else path} names {path}, which does not exist")
-    for entry in path.read_text().split():
+    for entry in _entries(path.read_text()):
         target = (path.parent / entry).resolve()
         if target.suffix == FILELIST_SUFFIX:
             _expand(target, found, (*stack, path))
@@ -61,6 +61,11 @@ def _expand(path: Path, found: dict[str, Path], stack: tuple[Path, ...]) -> None
             raise HwgenError(f"file list {path} names {entry}, which does not exist")
         else:
             found.setdefault(target.name, target)
+
+
+def _entries(text: str) -> list[str]:
+    """Paths of a list: whitespace-separated, `#` and `//` start a comment (as rtl/filelist.f allows)."""
+    return [word for line in text.splitlines() for word in line.split("//")[0].split("#")[0].split()]
 
 
 def sources(module: str, search: Sequence[Path] = (KERNELS_DIR,)) -> list[Path]:

@@ -16,20 +16,23 @@ from pathlib import Path
 from rich.console import Console
 
 from hwgen.errors import HwgenError
+from hwgen.models.catalog import BITS_RANGE
+from hwgen.settings import check, setting
 
 
 @dataclass
 class FlowConfig:
+    """The demo chain's settings (defaults and ranges declared once; `hwgen demo` derives from them)."""
     out: str = "demo"
     task: str = "lung"
-    n: int = 300            # synthetic examples (the demo trains on them)
-    time: int | None = None  # None: the task's default M-mode length
-    depth: int = 64
-    seed: int = 7
+    n: int = setting(300, min=1, option="--n")          # synthetic examples (the demo trains on them)
+    time: int | None = setting(None, min=16, optional=True, option="--time")  # None: the task's M-mode length
+    depth: int | None = setting(None, min=2, optional=True, option="--depth")  # None: the task's depth bins
+    seed: int = setting(7, min=0, option="--seed")
     model: str = "shiftcnn"
-    bits: int = 8
-    float_epochs: int = 20  # float pre-training, then QAT fine-tuning (early stopping ends sooner)
-    epochs: int = 15
+    bits: int = setting(8, min=BITS_RANGE[0], max=BITS_RANGE[1], option="--bits")
+    float_epochs: int = setting(20, min=1, option="--float-epochs")  # float pre-training, then QAT fine-tuning
+    epochs: int = setting(15, min=1, option="--epochs")
     board: str = "pynq-z2"
     io_type: str = "io_stream"
 
@@ -116,6 +119,7 @@ def run(cfg: FlowConfig, *, start: str | None = None, stop: str | None = None,
         console: Console | None = None) -> dict:
     """Run the steps from `start` to `stop` (inclusive); returns {step: record}."""
     console = console or Console()
+    check(cfg)
     names = step_names()
     for name in (start, stop):
         if name is not None and name not in names:

@@ -28,8 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hwgen.data.recording import check_classes
+from hwgen.data.preprocess import NORMALISATIONS
 from hwgen.errors import DataError, HwgenError, ModelError
+from hwgen.models.catalog import BITS_RANGE
+from hwgen.settings import setting
 
 # Default synthetic set size without --data: trains in about a minute on 2 cores.
 DEFAULT_SYNTH_N = 300
@@ -38,27 +40,31 @@ INIT_BATCH = 64  # training examples used to scale the initial weights to the da
 
 @dataclass
 class TrainConfig:
-    """Everything a training run depends on (JSON-serialisable; written to config.json)."""
+    """Everything a training run depends on (JSON-serialisable; written to config.json).
+
+    Defaults and valid ranges are declared here once; `hwgen train` takes its defaults from them."""
 
     task: str = "lung"
     model: str = "dscnn"
     out: str = "runs/run"
     data: str | None = None  # .npz/.h5 in the data layer's layout; None = synthesise the task
-    n: int = DEFAULT_SYNTH_N  # examples to synthesise when data is None
-    bits: int | None = 8  # None = float model only
+    n: int = setting(DEFAULT_SYNTH_N, min=1, option="--n")  # examples to synthesise when data is None
+    bits: int | None = setting(8, min=BITS_RANGE[0], max=BITS_RANGE[1], optional=True, option="--bits",
+                               none_as=0, none_means="float")  # None = float model only
     qat_from_float: bool = False  # float pre-training, then QAT fine-tuning from its weights
-    epochs: int = 30  # (QAT) epochs; early stopping usually ends sooner
-    float_epochs: int = 20
-    batch_size: int = 32
-    learning_rate: float = 2e-3
-    patience: int = 5
-    seed: int = 0
-    time: int | None = None  # model input (time, depth); None = the data's own shape
-    depth: int | None = None
+    epochs: int = setting(30, min=1, option="--epochs")  # (QAT) epochs; early stopping usually ends sooner
+    float_epochs: int = setting(20, min=1, option="--float-epochs")
+    batch_size: int = setting(32, min=1, option="--batch-size")
+    learning_rate: float = setting(2e-3, above=0, option="--lr")
+    patience: int = setting(5, min=0, option="--patience")
+    seed: int = setting(0, min=0, option="--seed")
+    time: int | None = setting(None, min=1, optional=True, option="--time")  # model input; None = the data's
+    depth: int | None = setting(None, min=2, optional=True, option="--depth")
     clahe: bool = False
-    normalise: str = "minmax"
+    normalise: str = setting("minmax", choices=NORMALISATIONS, option="--normalise")
     model_cfg: dict = field(default_factory=dict)  # width, depth, kernel, pools, po2_bits, dims, ...
-    shift_training: str = "q"  # po2 layers: "q" (quantize linear weights) or "ps" (train sign/shift, models.shift)
+    # po2 layers: "q" (quantize linear weights) or "ps" (train sign/shift, models.shift)
+    shift_training: str = setting("q", choices=("q", "ps"), option="--shift-training")
     progress: bool = True
 
 
@@ -88,6 +94,8 @@ def load_dataset(cfg: TrainConfig):
         source = f"synthesised {cfg.task} (n={cfg.n}, seed={cfg.seed})"
     if dataset.y is None or len(dataset.y) == 0:
         raise DataError(f"{source}: training needs labels (y)")
+    from hwgen.data.recording import check_classes
+
     check_classes(dataset.classes, _task_classes(cfg.task), source)
     return dataset
 
@@ -384,8 +392,10 @@ def _fit_qat(model, data: Prepared, cfg: TrainConfig, *, lr: float, init: bool):
 def train_model(cfg: TrainConfig) -> Path:
     """Train as configured and write the run directory; returns its path."""
     from hwgen import models
+    from hwgen.settings import check
 
-    if cfg.model not in models.MODELS:  # fail before spending time on data
+    check(cfg)  # fail before spending time on data
+    if cfg.model not in models.MODELS:
         raise ModelError(f"unknown model {cfg.model!r}; available: {', '.join(models.MODELS)}")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)

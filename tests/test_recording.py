@@ -193,3 +193,30 @@ def test_an_old_run_without_line_rate_warns_once(run, tmp_path):
     assert len(result["predictions"]) == 2                    # 128 lines, not resampled: two 64-line windows
     notes = [n for n in result["notes"] if "line rate" in n]
     assert len(notes) == 1 and "\n" not in notes[0] and "not resampled" in notes[0]
+
+
+def test_a_dicom_cine_goes_all_the_way_to_predict(run, tmp_path, capsys):
+    """pydicom's 30-frame ultrasound cine (33.333 ms per frame) -> `hwgen data mmode` -> `hwgen predict`."""
+    import shutil
+
+    from pydicom.data import get_testdata_file
+
+    from hwgen.cli import main
+
+    fast = tmp_path / "run64"                               # the same model, trained at 64 lines/s (1 s windows)
+    shutil.copytree(run, fast)
+    settings = json.loads((fast / "preprocess.json").read_text()) | {"line_rate_hz": 64.0}
+    (fast / "preprocess.json").write_text(json.dumps(settings))
+    mm = tmp_path / "mm.npz"
+    for args in (["data", "mmode", get_testdata_file("examples_ybr_color.dcm"), "--line", "160,20,160,220",
+                  "--out", str(mm)],
+                 ["predict", str(fast), "--data", str(mm), "--out", str(tmp_path / "p.json")]):
+        with pytest.raises(SystemExit) as done:
+            main(args)
+        assert done.value.code == 0, capsys.readouterr()
+    printed = capsys.readouterr().out
+    assert "resampled from 30 to 64 lines/s" in printed and "depth resampled from 201 to 16" in printed
+    result = json.loads((tmp_path / "p.json").read_text())
+    [window] = result["predictions"]                        # 30 frames at 30/s = 1 s = exactly one window
+    assert window["start_s"] == 0.0 and window["end_s"] == pytest.approx(1.0, abs=0.02)
+    assert result["recording_line_rate_hz"] == pytest.approx(30.0, rel=1e-3)

@@ -27,14 +27,18 @@ def convert(
     compile: bool = typer.Option(False, "--compile", help="Also g++-compile the project (as C-sim does)."),
 ):
     """Convert a trained QKeras model for a board: precision inference, hls4ml project, layer report."""
-    from hwgen.hls.convert import convert as run_convert
-    from hwgen.hls.precision import PrecisionPolicy
-    from hwgen.hls.report import print_table, wide_console
+    from hwgen.outputs import check_folder
 
-    console = wide_console()
     layer_settings = _layer_settings(layer)
     if reuse != "auto" and not (reuse.isdigit() and int(reuse) >= 1):
         raise HwgenError(f"--reuse {reuse!r}: expected a positive whole number or 'auto'")
+    check_folder(out, what="build folder")
+    from hwgen.hls import convert as conversion  # looked up at call time
+    from hwgen.hls.precision import PrecisionPolicy
+    from hwgen.hls.report import print_table, wide_console
+
+    run_convert = conversion.convert
+    console = wide_console()
     reuse = reuse if reuse == "auto" else int(reuse)
     policy = PrecisionPolicy(overrides=_precisions(precision))
     with console.status("converting") as spinner:

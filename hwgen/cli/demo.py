@@ -1,20 +1,31 @@
 """`hwgen demo`: the default chain on a built-in default, as `make demo` runs it."""
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 
+from hwgen.cli.options import option
+from hwgen.data.tasks import TASKS
+from hwgen.flow import FlowConfig, step_names
+from hwgen.models.catalog import MODELS
+
 
 def demo(
-    out: Path = typer.Option(Path("demo"), help="Folder for everything the demo writes."),
-    task: str = typer.Option("lung", help="Data task: lung, cardiac or aline."),
-    n: int = typer.Option(300, help="Synthetic examples to generate."),
-    model: str = typer.Option("shiftcnn", help="Zoo model to train."),
-    board: str = typer.Option("pynq-z2", help="Board from boards/."),
-    start: str = typer.Option(None, help="First step to run (default: the first)."),
-    stop: str = typer.Option(None, help="Last step to run (default: the last)."),
+    out: Path = option(FlowConfig, "out", "Folder for everything the demo writes."),
+    task: str = option(FlowConfig, "task", f"Data task: {', '.join(TASKS)}."),
+    n: int = option(FlowConfig, "n", "Synthetic examples to generate."),
+    model: str = option(FlowConfig, "model", f"Zoo model to train: {', '.join(MODELS)}."),
+    board: str = option(FlowConfig, "board", "Board from boards/."),
+    start: Optional[str] = typer.Option(None, help=f"First step to run (default: the first): {', '.join(step_names())}."),
+    stop: Optional[str] = typer.Option(None, help="Last step to run (default: the last)."),
 ):
     """Synthetic data -> gallery -> QAT model -> hls4ml project -> C-sim bit-exactness report."""
-    from hwgen.flow import FlowConfig, run
+    from hwgen import flow
+    from hwgen.outputs import check_folder
+    from hwgen.settings import check
 
-    run(FlowConfig(out=str(out), task=task, n=n, model=model, board=board), start=start, stop=stop)
+    cfg = FlowConfig(out=str(out), task=task, n=n, model=model, board=board)
+    check(cfg)
+    check_folder(out, what="demo folder")
+    flow.run(cfg, start=start, stop=stop)

@@ -18,7 +18,9 @@ def csim(
     from rich.table import Table
 
     from hwgen.hls.csim import csim_build
+    from hwgen.outputs import check_folder
 
+    check_folder(build, option="BUILD", what="build folder (csim.json)", must_exist=True)
     console = Console()
     with console.status("C-sim") as spinner:
         result = csim_build(build, data, status=lambda text: spinner.update(f"[bold]{text}"), refuse=False)

@@ -133,7 +133,7 @@ def _resample(x: np.ndarray, rate: float, model_rate: float, notes: list[str], s
     hi = np.minimum(lo + 1, n_in - 1)
     frac = (pos - lo).astype(np.float32)[None, :, None]
     out = x[:, lo] * (1 - frac) + x[:, hi] * frac
-    notes.append(f"{src}: resampled from {rate:g} to {model_rate:g} lines/s ({n_in} -> {n_out} lines)")
+    notes.append(f"{src}: resampled from {rate:.4g} to {model_rate:.4g} lines/s ({n_in} -> {n_out} lines)")
     if factor > UPSAMPLING_NOTE:
         notes.append(f"{src}: upsampled x{factor:.3g}: motion faster than {rate / 2:g} Hz (half the "
                      "recording's line rate) is not in the recording")

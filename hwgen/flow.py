@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from hwgen.data.tasks import TASKS
 from hwgen.errors import HwgenError
 from hwgen.models.catalog import BITS_RANGE
 from hwgen.settings import check, setting
@@ -24,7 +25,7 @@ from hwgen.settings import check, setting
 class FlowConfig:
     """The demo chain's settings (defaults and ranges declared once; `hwgen demo` derives from them)."""
     out: str = "demo"
-    task: str = "lung"
+    task: str = setting("lung", choices=tuple(TASKS), option="--task")
     n: int = setting(300, min=1, option="--n")          # synthetic examples (the demo trains on them)
     time: int | None = setting(None, min=16, optional=True, option="--time")  # None: the task's M-mode length
     depth: int | None = setting(None, min=2, optional=True, option="--depth")  # None: the task's depth bins

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from hwgen.data.preprocess import NORMALISATIONS
+from hwgen.data.tasks import TASKS
 from hwgen.errors import DataError, HwgenError, ModelError
 from hwgen.models.catalog import BITS_RANGE
 from hwgen.settings import setting
@@ -44,7 +45,7 @@ class TrainConfig:
 
     Defaults and valid ranges are declared here once; `hwgen train` takes its defaults from them."""
 
-    task: str = "lung"
+    task: str = setting("lung", choices=tuple(TASKS), option="--task")
     model: str = "dscnn"
     out: str = "runs/run"
     data: str | None = None  # .npz/.h5 in the data layer's layout; None = synthesise the task

@@ -136,7 +136,8 @@ def test_sigint_on_a_real_command(tmp_path):
     out = tmp_path / "big.npz"
     proc = subprocess.Popen([sys.executable, "-m", "hwgen", "data", "synth", "--n", "20000", "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3)
+    assert proc.stdout.readline().startswith("synthesising 20000 lung examples")   # the work has started
+    time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -157,7 +158,9 @@ def test_sigint_on_a_real_command(tmp_path):
     (["train", "--seed", "-3"], "--seed -3: expected >= 0"),
     (["train", "--patience", "-1"], "--patience -1: expected >= 0"),
     (["train", "--shift-training", "x"], "--shift-training 'x': expected one of q, ps"),
+    (["train", "--task", "kidney"], "--task 'kidney': expected one of lung"),
     (["demo", "--n", "0"], "--n 0: expected >= 1"),
+    (["demo", "--task", "kidney"], "--task 'kidney': expected one of lung"),
     # options of no settings dataclass: ranges checked by the CLI itself, same one-line form
     (["data", "synth", "--n", "0", "--out", "x.npz"], "'--n': Input should be greater than or equal to 1"),
     (["data", "synth", "--seed", "-1", "--out", "x.npz"], "'--seed': Input should be greater than or equal to 0"),

@@ -48,12 +48,14 @@ def synth(
 
     task_spec(task, "hwgen data synth --task")
     check_file(out, suffixes=DATA_SUFFIXES, what="data set")
+    console = Console()
+    console.print(f"synthesising {n} {task} examples -> {out}", highlight=False, soft_wrap=True)
     start = clock.perf_counter()
     ds = data.synthesize(task, n, seed, time=time, depth=depth, progress=True)
     elapsed = clock.perf_counter() - start
     data.save(ds, out)
     lines = ds.x.shape[0] * ds.x.shape[1]
-    Console().print(f"wrote {out}: x {ds.x.shape}, classes {ds.classes}, {len(set(ds.group.tolist()))} patients "
+    console.print(f"wrote {out}: x {ds.x.shape}, classes {ds.classes}, {len(set(ds.group.tolist()))} patients "
                     f"({elapsed:.1f} s, {n / elapsed:.1f} examples/s, {lines / elapsed:,.0f} lines/s)")
 
 

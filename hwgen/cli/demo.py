@@ -6,14 +6,13 @@ from typing import Optional
 import typer
 
 from hwgen.cli.options import option
-from hwgen.data.tasks import TASKS
 from hwgen.flow import FlowConfig, step_names
 from hwgen.models.catalog import MODELS
 
 
 def demo(
     out: Path = option(FlowConfig, "out", "Folder for everything the demo writes."),
-    task: str = option(FlowConfig, "task", f"Data task: {', '.join(TASKS)}."),
+    task: str = option(FlowConfig, "task", "Data task."),
     n: int = option(FlowConfig, "n", "Synthetic examples to generate."),
     model: str = option(FlowConfig, "model", f"Zoo model to train: {', '.join(MODELS)}."),
     board: str = option(FlowConfig, "board", "Board from boards/."),

@@ -16,5 +16,5 @@ from hwgen.settings import default, describe
 def option(cls, name: str, help: str, *flags: str, **kwargs):
     """typer.Option with the dataclass field's default and, when it has one, its range in the help."""
     limited = "limits" in cls.__dataclass_fields__[name].metadata
-    text = f"{help} [{describe(cls, name)}]" if limited else help
+    text = f"{help} ({describe(cls, name)})" if limited else help
     return typer.Option(default(cls, name), *flags, help=text, **kwargs)

@@ -12,17 +12,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from hwgen.cli.options import option
-from hwgen.data.tasks import TASKS
 from hwgen.models.catalog import BITS_RANGE, DEFAULTS, MODELS, TESTED_BITS
 from hwgen.settings import default
 from hwgen.train import TrainConfig
 
-TASK_NAMES = ", ".join(TASKS)
 MODEL_NAMES = ", ".join(MODELS)
 
 
 def train(
-    task: str = option(TrainConfig, "task", f"Task: {TASK_NAMES}."),
+    task: str = option(TrainConfig, "task", "Task (its classes and line rate)."),
     data: Optional[Path] = typer.Option(None, help="Data file (.npz/.h5); default: synthesise the task."),
     model: str = option(TrainConfig, "model", f"Zoo model: {MODEL_NAMES}."),
     bits: int = typer.Option(default(TrainConfig, "bits") or 0, help=f"Weight/activation bits: {', '.join(map(str, TESTED_BITS))} "

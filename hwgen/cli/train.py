@@ -116,5 +116,6 @@ def predict(
         table.add_row(str(ex["index"]), str(ex["windows"]), ex["class"], *(f"{p:.3f}" for p in ex["mean_probabilities"]))
     console.print(table)
     if "accuracy" in result:
-        console.print(f"accuracy per window {result['accuracy']:.3f}  confusion (rows true) {result['confusion']}")
+        console.print(f"accuracy per window {result['accuracy']:.3f}  confusion (rows true) {result['confusion']}",
+                      soft_wrap=True)
     console.print(f"wrote {out} (per window: example, start_s/end_s, class, probabilities)", soft_wrap=True)

@@ -89,9 +89,11 @@ def test_a_model_without_line_rate_windows_without_resampling():
     np.testing.assert_array_equal(w.lines, [[0, 32], [32, 64]])
 
 
-def test_bad_hop_is_refused():
+def test_bad_hop_or_line_rate_is_refused():
     with pytest.raises(DataError, match="hop"):
         windows(_recording(_ramp(64), rate=16.0), time=32, line_rate_hz=16.0, hop=0)
+    with pytest.raises(DataError, match="line rate -5"):
+        windows(_recording(_ramp(64), rate=-5.0), time=32, line_rate_hz=16.0)
 
 
 def test_preprocess_refuses_to_crop_or_stretch_time():

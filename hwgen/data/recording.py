@@ -67,6 +67,8 @@ def windows(data, *, time: int, line_rate_hz: float | None, hop: int | None = No
     if not (isinstance(hop, (int, np.integer)) and hop >= 1):
         raise DataError(f"{src}: hop {hop!r} must be a whole number of lines >= 1")
     stated = recording_rate_hz or meta.get("line_rate_hz") or None
+    if stated is not None and not (isinstance(stated, (int, float)) and stated > 0):
+        raise DataError(f"{src}: line rate {stated!r} must be a positive number of lines per second")
     _check_axes(x, time, depth, stated, src)
     notes: list[str] = []
     model_rate = float(line_rate_hz) if line_rate_hz else None

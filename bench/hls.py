@@ -1,7 +1,7 @@
-"""Benchmark: every zoo model through hwgen convert + g++ C-sim for the PYNQ-Z2.
+"""Benchmark: every zoo model through the builder (export, convert_hls, csim) for the PYNQ-Z2.
 
 Per model: conversion time (precision inference + hls4ml project), g++ compile time, C-sim
-mismatches against the golden model on random inputs, and the report's totals (MACs, shifts,
+mismatches against the integer graph on random inputs, and the report's totals (MACs, shifts,
 weight bits, and the ANALYTIC ESTIMATES of DSP/LUT/BRAM and latency). Untrained weights: the
 figures here are about hardware cost and bit-exactness, not accuracy (see bench/zoo.py).
 
@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,23 +24,27 @@ RESULTS = Path(__file__).resolve().parent / "results" / "hls.json"
 
 
 def bench_model(name: str, shape, width: float, board: str, out: Path, n: int = 100) -> dict:
+    """One zoo model through the builder (export, convert_hls, csim) on random inputs."""
     from hwgen import models
-    from hwgen.hls.convert import convert
-    from hwgen.hls.csim import run_csim
+    from hwgen.builder import BuildConfig, run_build
 
     model = models.build(name, tuple(shape), 3, width=width)
-    x = np.random.default_rng(0).random((n,) + tuple(shape)).astype(np.float32)
-    started = time.perf_counter()
-    conv = convert(model, board, out / name, calib=x[:64])
-    convert_s = time.perf_counter() - started
-    started = time.perf_counter()
-    conv.compile()
-    compile_s = time.perf_counter() - started
-    csim = run_csim(conv, x)
-    t = conv.report["totals"]
+    folder = out / name
+    folder.mkdir(parents=True)
+    model.save(folder / "model.h5", include_optimizer=False)
+    rng = np.random.default_rng(0)
+    for part, size in (("calib", 64), ("verify", n)):
+        np.savez(folder / f"{part}.npz", x=rng.random((size,) + tuple(shape)).astype(np.float32),
+                 y=rng.integers(0, 3, size), index=np.arange(size))
+    cfg = BuildConfig(out=str(folder / "build"), source=str(folder / "model.h5"), board=board,
+                      calib=str(folder / "calib.npz"), verify_data=str(folder / "verify.npz"))
+    records = run_build(cfg)
+    t = json.loads((folder / "build" / "hls" / "report.json").read_text())["totals"]
+    csim = records["step_csim"]
     return {
         "model": name, "input_shape": list(shape), "width": width, "board": board,
-        "convert_seconds": round(convert_s, 2), "compile_seconds": round(compile_s, 2),
+        "convert_seconds": round(records["step_export"]["seconds"] + records["step_convert_hls"]["seconds"], 2),
+        "compile_seconds": csim["compile_seconds"],
         "csim_samples": csim["n_samples"], "golden_vs_csim_mismatches": csim["golden_vs_csim_mismatches"],
         "keras_vs_golden_argmax_agreement": csim["keras_vs_golden_argmax_agreement"],
         "macs": t["macs"], "shift_macs": t["shift_macs"], "weight_bits": t["weight_bits"],

@@ -30,7 +30,7 @@ import numpy as np
 
 from hwgen.data.preprocess import NORMALISATIONS
 from hwgen.data.tasks import TASKS
-from hwgen.errors import DataError, HwgenError, ModelError
+from hwgen.errors import DataError, ModelError
 from hwgen.models.catalog import BITS_RANGE
 from hwgen.settings import setting
 
@@ -413,40 +413,56 @@ def train_model(cfg: TrainConfig) -> Path:
 
 
 def _write_run(out: Path, cfg: TrainConfig, model, metrics: dict, data: Prepared, phases) -> None:
+    from hwgen.run import MODEL_FILE, Run
+
     settings, classes, input_shape, dataset = data.settings, data.classes, data.x.shape[1:], data.dataset
-    x_test, y_test = data.test
-    model.save(out / "model.h5", include_optimizer=False)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    (out / "preprocess.json").write_text(json.dumps(settings, indent=2))
-    config = asdict(cfg) | {"input_shape": [int(s) for s in input_shape], "classes": classes,
-                            "line_rate_hz": settings["line_rate_hz"]}
-    (out / "config.json").write_text(json.dumps(config, indent=2))
+    run = Run.create(out)
+    model.save(out / MODEL_FILE, include_optimizer=False)
+    run.write_json("metrics.json", metrics)
+    run.write_json("preprocess.json", settings)
+    run.write_json("config.json", asdict(cfg) | {"input_shape": [int(s) for s in input_shape], "classes": classes,
+                                                 "line_rate_hz": settings["line_rate_hz"]})
     train_idx, val_idx, test_idx = data.split
     source = {"data": str(Path(cfg.data).resolve())} if cfg.data else {
         "synthesize": {"task": cfg.task, "n": cfg.n, "seed": cfg.seed, "time": cfg.time, "depth": cfg.depth}}
-    (out / "split.json").write_text(json.dumps(source | {
+    run.write_json("split.json", source | {
         "n_examples": int(len(dataset.y)), "seed": cfg.seed, "train": train_idx.tolist(),
         "val": val_idx.tolist(), "test": test_idx.tolist(),
-    }))
-    np.savez_compressed(out / "test.npz", x=x_test, y=y_test, classes=np.array(classes), index=test_idx)
+    }, indent=None)
+    run.write_test(*data.test, classes, test_idx)
+    run.write_calibration(data.train[0])
     title = f"{cfg.model} {cfg.bits or 'float'}-bit, {cfg.task}: accuracy {metrics['accuracy']:.3f}"
     plot_confusion(metrics["confusion"], classes, out / "confusion.png", title)
     plot_history(phases, out / "history.png")
+
+
+def print_metrics(metrics: dict, console=None) -> None:
+    """A per-class table plus the headline figures of a run's metrics.json."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    table = Table(title=f"{metrics['model']} on {metrics['task']} ({metrics['bits'] or 'float'}-bit): test set")
+    for column in ("class", "sensitivity", "specificity", "F1", "support"):
+        table.add_column(column, justify="left" if column == "class" else "right")
+    for name, row in metrics["per_class"].items():
+        table.add_row(name, f"{row['sensitivity']:.3f}", f"{row['specificity']:.3f}", f"{row['f1']:.3f}",
+                      str(row["support"]))
+    console.print(table)
+    console.print(
+        f"accuracy {metrics['accuracy']:.3f}  macro F1 {metrics['macro_f1']:.3f}  params {metrics['params']}  "
+        f"MACs {metrics['macs']}  weight memory {metrics['weight_bits']} bits  train {metrics['train_seconds']} s"
+    )
 
 
 # ---------------------------------------------------------------- prediction
 
 
 def _read_run(run_dir) -> tuple[Path, dict, dict]:
-    run = Path(run_dir)
-    try:
-        config = json.loads((run / "config.json").read_text())
-        settings = json.loads((run / "preprocess.json").read_text())
-    except FileNotFoundError as err:
-        raise HwgenError(f"{run}: not a hwgen run directory (missing {Path(err.filename).name})") from err
-    except json.JSONDecodeError as err:
-        raise HwgenError(f"{run}: corrupt run file ({err})") from err
-    return run, config, settings
+    from hwgen.run import Run
+
+    run = Run(run_dir)
+    return run.path, run.config, run.preprocess
 
 
 def run_line_rate(run: Path, settings: dict) -> tuple[dict, list[str]]:

@@ -596,7 +596,7 @@ def assert_frames_equal(got: np.ndarray, expected: np.ndarray, what: str) -> Non
 # ----------------------------------------------------------------------------------------------
 # The pytest side passes case["stream"] = dict(in_par, in_w, out_par, out_w, out_signed,
 # cycles_per_beat) and arrays inputs (frames, rows, cols) / expected (frames, rows_out, cols_out),
-# the expected frames computed with hwgen.golden. The coroutines below only move beats and compare.
+# the expected frames computed with hwgen.graph. The coroutines below only move beats and compare.
 
 def edge_ints(rng: np.random.Generator, shape, lo: int, hi: int, special: Iterable[int] = ()) -> np.ndarray:
     """Random integers in [lo, hi] with extremes planted: lo, hi, 0, -1, lo + 1 and `special` values

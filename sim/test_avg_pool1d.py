@@ -1,4 +1,4 @@
-"""Bench for kernels/avg_pool1d.v: bit-exact against hwgen.golden.ops.requantize(sum_pool1d)."""
+"""Bench for kernels/avg_pool1d.v: bit-exact against hwgen.graph.ops.requantize(sum_pool1d)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
     short_frame_resync,
 )
 
-from hwgen.golden import ops
+from hwgen.graph import ops
 
 KERNEL = "avg_pool1d"
 EXTRA = ("pool1d_window", "requant_relu")  # the window sums, then the division stage

@@ -1,4 +1,4 @@
-"""Bench for kernels/conv1d_mac.v: accumulators bit-exact against hwgen.golden.ops.conv1d."""
+"""Bench for kernels/conv1d_mac.v: accumulators bit-exact against hwgen.graph.ops.conv1d."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from stream_checks import frames_full_rate, frames_idle_and_backpressure, reset_mid_frame, short_frame_resync  # noqa: F401  (cocotb finds the tests it runs in this module)
 
-from hwgen.golden import ops
+from hwgen.graph import ops
 from hwgen.rtl import memfile
 
 KERNEL = "conv1d_mac"

@@ -1,4 +1,4 @@
-"""Bench for kernels/dense.v: bit-exact against hwgen.golden.ops.dense, weights via hwgen.rtl.memfile."""
+"""Bench for kernels/dense.v: bit-exact against hwgen.graph.ops.dense, weights via hwgen.rtl.memfile."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
 )
 
 from hwgen.errors import HwgenError
-from hwgen.golden import ops
+from hwgen.graph import ops
 from hwgen.rtl import memfile
 
 KERNEL = "dense"

@@ -1,4 +1,4 @@
-"""Bench for kernels/global_avg_pool.v: bit-exact against hwgen.golden.ops.requantize(global_sum)."""
+"""Bench for kernels/global_avg_pool.v: bit-exact against hwgen.graph.ops.requantize(global_sum)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
     short_frame_resync,
 )
 
-from hwgen.golden import ops
+from hwgen.graph import ops
 
 KERNEL = "global_avg_pool"
 EXTRA = ("requant_relu",)  # the division stage

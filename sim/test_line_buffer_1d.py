@@ -1,4 +1,4 @@
-"""Bench for kernels/line_buffer_1d.v: every window bit-exact against hwgen.golden.ops.windows/pad_time."""
+"""Bench for kernels/line_buffer_1d.v: every window bit-exact against hwgen.graph.ops.windows/pad_time."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from stream_checks import frames_full_rate, frames_idle_and_backpressure, reset_mid_frame, short_frame_resync  # noqa: F401  (cocotb finds the tests it runs in this module)
 
-from hwgen.golden import ops
+from hwgen.graph import ops
 
 KERNEL = "line_buffer_1d"
 GRID = [

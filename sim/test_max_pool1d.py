@@ -1,4 +1,4 @@
-"""Bench for kernels/max_pool1d.v: bit-exact against hwgen.golden.ops.max_pool1d."""
+"""Bench for kernels/max_pool1d.v: bit-exact against hwgen.graph.ops.max_pool1d."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
     short_frame_resync,
 )
 
-from hwgen.golden import ops
+from hwgen.graph import ops
 
 KERNEL = "max_pool1d"
 EXTRA = ("pool1d_window",)  # the shared window stage

@@ -1,4 +1,4 @@
-"""Bench for kernels/requant_relu.v: bit-exact against hwgen.golden.ops.requantize (+ relu)."""
+"""Bench for kernels/requant_relu.v: bit-exact against hwgen.graph.ops.requantize (+ relu)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
     short_frame_resync,
 )
 
-from hwgen.golden import ops
+from hwgen.graph import ops
 
 KERNEL = "requant_relu"
 GRID = [

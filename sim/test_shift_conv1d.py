@@ -1,4 +1,4 @@
-"""Bench for kernels/shift_conv1d.v: accumulators bit-exact against hwgen.golden.ops.conv1d with
+"""Bench for kernels/shift_conv1d.v: accumulators bit-exact against hwgen.graph.ops.conv1d with
 power-of-two weights (po2_to_int), i.e. sums of ops.shift_product."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from stream_checks import frames_full_rate, frames_idle_and_backpressure, reset_mid_frame, short_frame_resync  # noqa: F401  (cocotb finds the tests it runs in this module)
 
-from hwgen.golden import ops
+from hwgen.graph import ops
 from hwgen.rtl import memfile
 
 KERNEL = "shift_conv1d"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import hwgen
-from hwgen.cli import main
+from hwgen.cli import COMMANDS, GROUPS, main
 
 
 def run(*args):
@@ -26,19 +26,28 @@ def test_version():
     assert r.stdout.strip() == f"hwgen {hwgen.__version__}"
 
 
-def test_help_lists_groups():
+def test_help_lists_every_command_and_group():
     r = run("--help")
     assert r.returncode == 0
-    for group in ("data", "sim", "build", "demo"):
-        assert group in r.stdout
+    listed = {line.split()[1] for line in r.stdout.splitlines() if line.startswith("│ ") and len(line.split()) > 1}
+    assert set(COMMANDS) | set(GROUPS) <= listed, listed
 
 
-def test_unknown_command_fails():
+def test_unknown_command_fails_with_the_usage_and_its_name():
     r = run("no-such-command")
-    assert r.returncode != 0
+    assert r.returncode == 2
+    assert "No such command 'no-such-command'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_user_mistake_is_one_line_and_exit_status_2(tmp_path):
+    r = run("sim", "csim", str(tmp_path))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == f"error: {tmp_path}: not a hwgen build folder (no build.json; run `hwgen build` or " \
+                               "`hwgen convert` first)"
 
 
 # -- output paths are checked before any work ------------------------------------------------------------
+
 UNWRITABLE = "/sys/hwgen-cannot-write-here"   # refused even for root: sysfs takes no new files
 
 
@@ -70,8 +79,9 @@ WRITERS = {
     "train": (["train", "--n", "24", "--out", "{out}"], "hwgen.train.train_model", "folder", []),
     "predict": (["predict", "{run}", "--data", "{data}", "--out", "{out}"], "hwgen.train.predict_file", "file",
                 [".json"]),
-    "convert": (["convert", "{run}", "--out", "{out}"], "hwgen.hls.convert.convert", "folder", []),
-    "demo": (["demo", "--out", "{out}"], "hwgen.flow.run", "folder", []),
+    "convert": (["convert", "{run}", "--out", "{out}"], "hwgen.builder.run_build", "folder", []),
+    "build": (["build", "{run}", "--out", "{out}"], "hwgen.builder.run_build", "folder", []),
+    "demo": (["demo", "--out", "{out}"], "hwgen.builder.run_build", "folder", []),
 }
 
 
@@ -159,8 +169,9 @@ def test_sigint_on_a_real_command(tmp_path):
     (["train", "--patience", "-1"], "--patience -1: expected >= 0"),
     (["train", "--shift-training", "x"], "--shift-training 'x': expected one of q, ps"),
     (["train", "--task", "kidney"], "--task 'kidney': expected one of lung"),
-    (["demo", "--n", "0"], "--n 0: expected >= 1"),
-    (["demo", "--task", "kidney"], "--task 'kidney': expected one of lung"),
+    (["demo", "--n", "0"], "'--n': Input should be greater than or equal to 1"),
+    (["demo", "--task", "kidney"], "--task: unknown task 'kidney'"),
+    (["demo", "--model", "resnet"], "--model 'resnet': unknown; available: cnn"),
     # options of no settings dataclass: ranges checked by the CLI itself, same one-line form
     (["data", "synth", "--n", "0", "--out", "x.npz"], "'--n': Input should be greater than or equal to 1"),
     (["data", "synth", "--seed", "-1", "--out", "x.npz"], "'--seed': Input should be greater than or equal to 0"),
@@ -172,7 +183,7 @@ def test_sigint_on_a_real_command(tmp_path):
 def test_out_of_range_options_are_refused_in_one_line(args, needle, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("hwgen.train.train_model", _boom)
-    monkeypatch.setattr("hwgen.flow.run", _boom)
+    monkeypatch.setattr("hwgen.builder.run_build", _boom)
     with pytest.raises(SystemExit) as done:
         main(args)
     err = capsys.readouterr().err
@@ -182,13 +193,14 @@ def test_out_of_range_options_are_refused_in_one_line(args, needle, tmp_path, mo
 def test_cli_defaults_and_model_list_derive_from_the_library(monkeypatch):
     import hwgen.cli.demo
     import hwgen.cli.train
-    from hwgen.flow import FlowConfig
+    from hwgen import builder
     from hwgen.models import catalog
     from hwgen.train import TrainConfig
 
     monkeypatch.setitem(catalog.MODELS, "newnet", "a model added to the zoo")
     monkeypatch.setattr(TrainConfig.__dataclass_fields__["epochs"], "default", 7)
-    monkeypatch.setattr(FlowConfig.__dataclass_fields__["n"], "default", 11)
+    defaults = dict(zip(inspect.signature(builder.demo_config).parameters, builder.demo_config.__defaults__, strict=True))
+    monkeypatch.setattr(builder.demo_config, "__defaults__", tuple((defaults | {"n": 11}).values()))
     try:
         cli_train, cli_demo = importlib.reload(hwgen.cli.train), importlib.reload(hwgen.cli.demo)
         params = {p.name: p for p in typer_params(cli_train.train)}

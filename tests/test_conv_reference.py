@@ -10,7 +10,7 @@ import itertools
 import numpy as np
 import pytest
 
-from hwgen.golden import ops
+from hwgen.graph import ops
 
 GRID = list(itertools.product((7, 8, 9, 128, 256), (1, 2, 3, 4, 5, 9), (1, 2, 3, 4), ("same", "valid")))
 

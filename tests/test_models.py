@@ -165,15 +165,21 @@ def test_hls4ml_converts_every_zoo_model(tmp_path):
 
 def test_scaling_to_data_reaches_the_target_within_the_quantizer_range():
     rng = np.random.default_rng(2)
-    x = (0.5 + 0.05 * rng.standard_normal((16, *SHAPE))).clip(0, 1).astype("float32")  # small texture
+    x = (0.5 + 0.3 * rng.standard_normal((16, *SHAPE))).clip(0, 1).astype("float32")
     model = models.build("dscnn", SHAPE, 3, kernel=3, bits=None)
     gains = models.scale_to_data(model, x, target=1.0)
     assert set(gains) == {"b1", "b2", "b3"} and gains["b1"] > 1
+    reached, clamped = {}, {}
     for name in gains:
         layer = model.get_layer(name)
         out = tf.keras.Model(model.input, layer.output)(x).numpy()
-        assert np.abs(layer.pointwise_kernel.numpy()).max() <= 1.0
-        assert np.std(out) == pytest.approx(1.0, rel=0.05) or np.abs(layer.pointwise_kernel.numpy()).max() > 0.95
+        peak = np.abs(layer.pointwise_kernel.numpy()).max()
+        assert peak <= 1.0
+        reached[name], clamped[name] = abs(np.std(out) - 1.0) <= 0.05, peak > 0.95
+    # every layer reaches the target unless its weights hit the quantizer's range first; on this data the
+    # early layers are held at the range and the last one reaches the target
+    assert all(reached[n] or clamped[n] for n in gains), (reached, clamped)
+    assert clamped["b1"] and reached["b3"] and not clamped["b3"], (reached, clamped)
     shift = models.build("shiftcnn", SHAPE, 3, kernel=3)
     models.scale_to_data(shift, x, target=50.0)  # unreachable: must stop at the po2 range
     assert np.abs(shift.get_layer("b1").pointwise_kernel.numpy()).max() <= 0.5

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from hwgen.golden import ops
-from hwgen.golden.ops import Fixed
+from hwgen.graph import ops
+from hwgen.graph.ops import Fixed
 
 
 @pytest.mark.parametrize("rounding", ops.ROUNDING_MODES)

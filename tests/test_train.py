@@ -64,7 +64,9 @@ def test_predict_reuses_the_training_preprocessing(run, tmp_path):
     written = json.loads((tmp_path / "preds.json").read_text())
     assert len(written["predictions"]) == 6 and np.sum(written["confusion"]) == 6
     assert all(abs(sum(p["probabilities"]) - 1) < 1e-4 for p in written["predictions"])
-    assert 0 <= result["accuracy"] <= 1
+    labels = synthesize("lung", 6, seed=3, time=64, depth=24).y
+    hits = [p["class"] == result["classes"][t] for p, t in zip(written["predictions"], labels, strict=True)]
+    assert result["accuracy"] == pytest.approx(np.mean(hits)) and result["accuracy"] == written["accuracy"]
 
 
 def test_predict_classifies_an_unlabelled_user_array(run, tmp_path):

@@ -28,7 +28,6 @@ app = typer.Typer(
 GROUPS = {
     "data": "hwgen.cli.data",
     "sim": "hwgen.cli.sim",
-    "build": "hwgen.cli.build",
 }
 # Single commands: name -> (module, function).
 COMMANDS = {
@@ -36,6 +35,7 @@ COMMANDS = {
     "train": ("hwgen.cli.train", "train"),
     "predict": ("hwgen.cli.train", "predict"),
     "convert": ("hwgen.cli.convert", "convert"),
+    "build": ("hwgen.cli.build", "build"),
 }
 
 for _name, _module in GROUPS.items():

@@ -1,8 +1,81 @@
-"""`hwgen build ...`: the step-by-step build from a trained model to a board overlay."""
+"""`hwgen build`: a trained model to hardware, step by step (the builder in hwgen/builder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
 
 import typer
 
-# The group exists so the command layout is stable; its steps (RTL assembly, Vivado synthesis,
-# packaging) land with the board-overlay work and need vendor tools for the last of them.
-app = typer.Typer(help="Build a board overlay step by step. No steps yet: the overlay build needs Vivado "
-                       "and is not part of this release.", no_args_is_help=True)
+from hwgen.errors import HwgenError
+
+
+def _steps_help() -> str:
+    from hwgen.builder.core import REGISTRY
+
+    return ", ".join(s[5:] for s in REGISTRY)
+
+
+def build(
+    source: Path = typer.Argument(..., help="Run directory from `hwgen train` (or a model .h5 file)."),
+    out: Path = typer.Option(Path("build/model"), help="Build folder (one build per folder)."),
+    board: str = typer.Option("pynq-z2", help="Board from boards/ (`hwgen boards` lists them)."),
+    backend: str = typer.Option("hls", help="Accelerator for the overlay: hls (hls4ml) or rtl (hwgen's Verilog)."),
+    start: Optional[str] = typer.Option(None, help=f"First step to run. Steps: {_steps_help()}."),
+    stop: Optional[str] = typer.Option(None, help="Last step to run (default: the last of the backend's steps)."),
+    force: bool = typer.Option(False, "--force", help="Empty a build folder holding other settings and rebuild."),
+    reuse: str = typer.Option("auto", help="hls4ml reuse factor, or 'auto': the smallest estimated to fit."),
+    io: str = typer.Option("stream", help="hls4ml IO type: stream or parallel (its g++ compile takes minutes)."),
+    strategy: str = typer.Option("Latency", help="hls4ml strategy for every layer: Latency or Resource."),
+    layer: list[str] = typer.Option([], help="Per-layer hls4ml setting LAYER:KEY=VALUE, e.g. b1:ReuseFactor=4."),
+    precision: list[str] = typer.Option([], help="Force a type: LAYER:accum=ap_fixed<W,I> or LAYER:result=..."),
+    calib: Optional[Path] = typer.Option(None, help="Calibration data file (default: the run's training examples)."),
+    verify_data: Optional[Path] = typer.Option(None, help="Data for verify/ (default: the run's test split)."),
+):
+    """Build a trained model into hardware views: integer graph, hls4ml project, C-sim, ... (see --start/--stop)."""
+    from hwgen.builder import BuildConfig, run_build
+    from hwgen.outputs import check_folder
+
+    options = hls_options(reuse, io, strategy, layer)
+    check_folder(out, what="build folder")
+    cfg = BuildConfig(out=str(out), source=str(source), board=board, backend=backend, **options,
+                      precision=precisions(precision), calib=str(calib) if calib else None,
+                      verify_data=str(verify_data) if verify_data else None)
+    run_build(cfg, start=start, stop=stop, force=force)
+
+
+def hls_options(reuse: str, io: str, strategy: str, layer: list[str]) -> dict:
+    if reuse != "auto" and not (reuse.isdigit() and int(reuse) >= 1):
+        raise HwgenError(f"--reuse {reuse!r}: expected a positive whole number or 'auto'")
+    if io not in ("stream", "parallel"):
+        raise HwgenError(f"--io {io!r}: expected stream or parallel")
+    if io == "parallel":
+        from rich.console import Console
+
+        Console(stderr=True).print("[yellow]note:[/] --io parallel: hls4ml's io_parallel C++ takes minutes to compile")
+    return {"reuse": reuse if reuse == "auto" else int(reuse), "io_type": f"io_{io}", "strategy": strategy,
+            "layer_settings": layer_settings(layer)}
+
+
+def layer_settings(items: list[str]) -> dict:
+    settings: dict = {}
+    for item in items:
+        name, key, value = _split(item, "--layer", "LAYER:KEY=VALUE")
+        settings.setdefault(name, {})[key] = int(value) if value.isdigit() else value
+    return settings
+
+
+def precisions(items: list[str]) -> dict:
+    overrides: dict = {}
+    for item in items:
+        name, key, value = _split(item, "--precision", "LAYER:accum=ap_fixed<W,I>")
+        overrides.setdefault(name, {})[key] = value
+    return overrides
+
+
+def _split(item: str, option: str, form: str) -> tuple[str, str, str]:
+    name, sep, rest = item.partition(":")
+    key, eq, value = rest.partition("=")
+    if not (sep and eq and name and key and value):
+        raise HwgenError(f"{option} {item!r}: expected {form}")
+    return name, key, value

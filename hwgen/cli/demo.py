@@ -1,30 +1,36 @@
-"""`hwgen demo`: the default chain on a built-in default, as `make demo` runs it."""
+"""`hwgen demo`: the builder on its built-in demo config, as `make demo` runs it."""
 
+import inspect
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from hwgen.cli.options import option
-from hwgen.flow import FlowConfig, step_names
+from hwgen.builder import demo_config
 from hwgen.models.catalog import MODELS
+
+DEMO = {name: p.default for name, p in inspect.signature(demo_config).parameters.items()}  # the defaults, once
 
 
 def demo(
-    out: Path = option(FlowConfig, "out", "Folder for everything the demo writes."),
-    task: str = option(FlowConfig, "task", "Data task."),
-    n: int = option(FlowConfig, "n", "Synthetic examples to generate."),
-    model: str = option(FlowConfig, "model", f"Zoo model to train: {', '.join(MODELS)}."),
-    board: str = option(FlowConfig, "board", "Board from boards/."),
-    start: Optional[str] = typer.Option(None, help=f"First step to run (default: the first): {', '.join(step_names())}."),
+    out: Path = typer.Option(Path(DEMO["out"]), help="Build folder for everything the demo writes."),
+    task: str = typer.Option(DEMO["task"], help="Data task (lung, cardiac, aline, ...: see `hwgen data synth`)."),
+    n: int = typer.Option(DEMO["n"], min=1, help="Synthetic examples to generate."),
+    model: str = typer.Option(DEMO["model"], help=f"Zoo model to train: {', '.join(MODELS)}."),
+    board: str = typer.Option(DEMO["board"], help="Board from boards/."),
+    start: Optional[str] = typer.Option(None, help="First step to run (default: the first)."),
     stop: Optional[str] = typer.Option(None, help="Last step to run (default: the last)."),
+    force: bool = typer.Option(False, "--force", help="Empty a demo folder built with other settings."),
 ):
-    """Synthetic data -> gallery -> QAT model -> hls4ml project -> C-sim bit-exactness report."""
-    from hwgen import flow
+    """Synthetic data -> gallery -> QAT model -> integer graph -> hls4ml project -> C-sim bit-exactness report."""
+    from hwgen import builder
+    from hwgen.data.dataset import task_spec
+    from hwgen.errors import ModelError
     from hwgen.outputs import check_folder
-    from hwgen.settings import check
 
-    cfg = FlowConfig(out=str(out), task=task, n=n, model=model, board=board)
-    check(cfg)
+    task_spec(task, "--task")
+    if model not in MODELS:
+        raise ModelError(f"--model {model!r}: unknown; available: {', '.join(MODELS)}")
     check_folder(out, what="demo folder")
-    flow.run(cfg, start=start, stop=stop)
+    builder.run_build(builder.demo_config(out=str(out), task=task, n=n, model=model, board=board), start=start,
+                      stop=stop, force=force)

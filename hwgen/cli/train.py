@@ -67,24 +67,8 @@ def train(
     from hwgen import train as training  # looked up at call time: tests stand in for train_model
 
     run = training.train_model(cfg)
-    print_metrics(json.loads((run / "metrics.json").read_text()))
+    training.print_metrics(json.loads((run / "metrics.json").read_text()))
     Console().print(f"wrote {run}/ (model.h5, metrics.json, confusion.png, history.png, split.json, preprocess.json)")
-
-
-def print_metrics(metrics: dict, console: Console | None = None) -> None:
-    """A per-class table plus the headline figures of a run's metrics.json."""
-    console = console or Console()
-    table = Table(title=f"{metrics['model']} on {metrics['task']} ({metrics['bits'] or 'float'}-bit): test set")
-    for column in ("class", "sensitivity", "specificity", "F1", "support"):
-        table.add_column(column, justify="left" if column == "class" else "right")
-    for name, row in metrics["per_class"].items():
-        table.add_row(name, f"{row['sensitivity']:.3f}", f"{row['specificity']:.3f}", f"{row['f1']:.3f}",
-                      str(row["support"]))
-    console.print(table)
-    console.print(
-        f"accuracy {metrics['accuracy']:.3f}  macro F1 {metrics['macro_f1']:.3f}  params {metrics['params']}  "
-        f"MACs {metrics['macs']}  weight memory {metrics['weight_bits']} bits  train {metrics['train_seconds']} s"
-    )
 
 
 def predict(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 
 from hwgen.errors import ModelError
-from hwgen.golden.model import Node
+from hwgen.graph.graph import Node
 
 STRATEGIES = ("Latency", "Resource")
 IO_TYPES = ("io_stream", "io_parallel")

@@ -1,7 +1,8 @@
 """The per-layer report of a conversion: types, MACs, shifts, weight memory, and ESTIMATES.
 
-Counted exactly (from the integer graph): shapes, weight/accumulator/result types, MACs,
-multiplications replaced by shifts (MACs of power-of-two layers), weight memory in bits.
+Counted exactly (the integer graph's cost model, `hwgen.graph.cost`, the same count `hwgen train`
+reports): shapes, weight/accumulator/result types, MACs, multiplications replaced by shifts (MACs of
+power-of-two layers), weight memory in bits at the quantizers' declared widths.
 
 ESTIMATED (a first-order model, not a synthesis result; Vivado/Vitis reports are the truth):
 - multipliers per layer = ceil(non-zero weights / reuse factor) (hls4ml unrolls a layer's weights
@@ -23,54 +24,49 @@ import math
 
 import numpy as np
 
-from hwgen.golden.model import WEIGHTED_OPS, Node
-from hwgen.golden.ops import Fixed
+from hwgen.graph.cost import node_cost, output_positions
+from hwgen.graph.graph import WEIGHTED_OPS, Graph, Node, exact_type
 from hwgen.hls.config import reuse_of, strategy_of
 
 BRAM18_BITS = 18 * 1024
 DSP_MIN_OPERAND_BITS = 5
 
 
-def layer_report(conv, board) -> dict:
+def layer_report(graph: Graph, hls_config: dict, settings: dict, board) -> dict:
     """Report dict: {"layers": [...], "totals": {...}, "board": ..., "estimate_note": ...}."""
-    rows = [_row(node, conv) for node in conv.nodes]
-    io_type = conv.settings["io_type"]
-    totals = {
-        "macs": sum(r["macs"] for r in rows),
-        "shift_macs": sum(r["shift_macs"] for r in rows),
-        "weight_bits": sum(r["weight_bits"] for r in rows),
-        "est_dsp": sum(r["est_dsp"] for r in rows),
-        "est_lut": sum(r["est_lut"] for r in rows),
-        "est_bram18": sum(r["est_bram18"] for r in rows),
-    }
+    rows = [_row(node, graph, hls_config) for node in graph.nodes]
+    io_type = settings["io_type"]
+    totals = {k: sum(r[k] for r in rows) for k in ("macs", "shift_macs", "weight_bits", "est_dsp", "est_lut",
+                                                     "est_bram18")}
     totals.update(_latency(rows, io_type))
     totals["est_latency_us"] = round(totals["est_latency_cycles"] / board.clock_mhz, 3)
     res = board.resources
-    totals["est_fitting_reuse"] = fitting_reuse(conv.nodes, conv.golden, res)
+    totals["est_fitting_reuse"] = fitting_reuse(graph, res)
     totals["est_utilisation"] = {
         "dsp": round(totals["est_dsp"] / res["dsp"], 4), "lut": round(totals["est_lut"] / res["lut"], 4),
         "bram18": round(totals["est_bram18"] / res["bram18"], 4),
     }
     return {
         "board": board.name, "part": board.part, "clock_mhz": board.clock_mhz, "io_type": io_type,
-        "strategy": conv.settings["strategy"], "reuse": conv.settings["reuse"],
+        "strategy": settings["strategy"], "reuse": settings["reuse"],
         "estimate_note": "est_* fields are ANALYTIC ESTIMATES (see hwgen.hls.report), not synthesis results",
         "layers": rows, "totals": totals,
     }
 
 
-def _row(node: Node, conv) -> dict:
-    in_shape = list(conv.golden.by_name[node.inputs[0]].shape) if node.inputs else []
+def _row(node: Node, graph: Graph, hls_config: dict) -> dict:
+    in_shape = list(graph.by_name[node.inputs[0]].shape) if node.inputs else []
+    cost = node_cost(node)
     row = {
         "layer": node.name, "keras_layer": node.keras, "op": node.op, "in_shape": in_shape,
         "out_shape": list(node.shape), "weight": _weight_type(node), "accum": node.acc.hls() if node.acc else "",
         "result": node.out.hls(), "measured_range": _range(node.attrs.get("range")),
-        "macs": 0, "shift_macs": 0, "weight_bits": 0, "reuse": reuse_of(conv.hls_config, node.keras),
-        "strategy": strategy_of(conv.hls_config, node.keras),
+        "macs": cost.macs, "shift_macs": cost.shift_macs, "weight_bits": cost.weight_bits,
+        "reuse": reuse_of(hls_config, node.keras), "strategy": strategy_of(hls_config, node.keras),
         "est_dsp": 0, "est_lut": 0, "est_bram18": 0, "est_depth_cycles": 1, "est_interval_cycles": 1,
     }
     if node.op in WEIGHTED_OPS:
-        row.update(_weighted(node, conv.golden, row["reuse"], row["strategy"]))
+        row.update(_weighted(node, graph, row["reuse"], row["strategy"]))
     else:
         row["est_interval_cycles"] = max(int(in_shape[0]) if in_shape and node.op != "dense" else 1, 1)
         row["est_lut"] = int(node.out.width * (node.shape[-1] if node.shape else 1)) if node.op != "reshape" else 0
@@ -78,18 +74,15 @@ def _row(node: Node, conv) -> dict:
     return row
 
 
-def _weighted(node: Node, golden, reuse: int, strategy: str) -> dict:
-    x_type = golden.by_name[node.inputs[0]].out
+def _weighted(node: Node, graph: Graph, reuse: int, strategy: str) -> dict:
+    """The estimates of one weighted layer (hls4ml's storage widths: po2 as sign + exponent field)."""
+    x_type = graph.by_name[node.inputs[0]].out
     w = node.kernel.values
-    positions = int(np.prod(node.shape[:-1])) if node.op != "dense" else 1
-    if node.attrs.get("as2d"):
-        positions = int(node.shape[0])
-    per_position = int(w.size)
-    macs = positions * per_position
+    positions = output_positions(node)
     nonzero = int(np.count_nonzero(w))
     mults = math.ceil(nonzero / reuse)
-    w_bits = (1 + node.kernel.po2_width) if node.kernel.is_po2 else _weight_fixed(node).width
-    weight_bits = int(w.size) * w_bits + (int(node.bias.values.size) * _bias_width(node) if node.bias else 0)
+    w_bits = (1 + node.kernel.po2_width) if node.kernel.is_po2 else node.kernel.storage_bits
+    stored_bits = int(w.size) * w_bits + (int(node.bias.values.size) * node.bias.storage_bits if node.bias else 0)
     if node.kernel.is_po2:
         dsp, lut_mult = 0, 0  # a shift by a constant is wiring; the sign folds into the adder
     elif min(x_type.width, w_bits) >= DSP_MIN_OPERAND_BITS:
@@ -99,30 +92,29 @@ def _weighted(node: Node, golden, reuse: int, strategy: str) -> dict:
     lut = lut_mult + mults * node.acc.width
     bram = 0
     if strategy == "Resource" or reuse > 1:
-        bram += math.ceil(weight_bits / BRAM18_BITS)
+        bram += math.ceil(stored_bits / BRAM18_BITS)
     if node.op != "dense":
         kernel = int(w.shape[0])
         line_bits = (kernel - 1) * int(x_type.width) * int(w.shape[1] if w.ndim > 1 else 1)
         bram += math.ceil(line_bits / BRAM18_BITS) if line_bits > 1024 else 0
+    per_position = int(w.size)
     taps = per_position // (int(w.shape[-1]) if node.op != "depthwise" else 1)
     depth = math.ceil(math.log2(max(taps, 2))) + 3
     return {
-        "macs": macs, "shift_macs": macs if node.kernel.is_po2 else 0, "weight_bits": weight_bits,
         "est_dsp": dsp, "est_lut": int(lut), "est_bram18": bram,
         "est_depth_cycles": depth + reuse, "est_interval_cycles": reuse * (positions if node.op != "dense" else 1),
     }
 
 
-def fitting_reuse(nodes: list[Node], golden, resources: dict,
-                  candidates=(1, 2, 4, 8, 16, 32, 64, 128, 256)) -> int | None:
+def fitting_reuse(graph: Graph, resources: dict, candidates=(1, 2, 4, 8, 16, 32, 64, 128, 256)) -> int | None:
     """The smallest uniform reuse factor whose estimated DSP and LUT fit the board (None: none does).
 
-    It needs only the typed integer graph, so `convert` can choose before writing the project."""
-    weighted = [n for n in nodes if n.op in WEIGHTED_OPS]
-    fixed_lut = sum(int(n.out.width * (n.shape[-1] if n.shape else 1)) for n in nodes
+    It needs only the typed integer graph, so conversion can choose before writing the project."""
+    weighted = [n for n in graph.nodes if n.op in WEIGHTED_OPS]
+    fixed_lut = sum(int(n.out.width * (n.shape[-1] if n.shape else 1)) for n in graph.nodes
                     if n.op not in WEIGHTED_OPS and n.op != "reshape")
     for reuse in candidates:
-        rows = [_weighted(n, golden, reuse, "Latency") for n in weighted]
+        rows = [_weighted(n, graph, reuse, "Latency") for n in weighted]
         if (sum(r["est_dsp"] for r in rows) <= resources["dsp"]
                 and sum(r["est_lut"] for r in rows) + fixed_lut <= resources["lut"]):
             return reuse
@@ -138,27 +130,14 @@ def _latency(rows: list[dict], io_type: str) -> dict:
     return {"est_latency_cycles": int(depth + interval), "est_interval_cycles": int(interval)}
 
 
-def _weight_fixed(node: Node) -> Fixed:
-    lo, hi = node.kernel.bounds()
-    from hwgen.golden.model import exact_type
-
-    return exact_type(lo, hi, node.kernel.frac, signed=True)
-
-
-def _bias_width(node: Node) -> int:
-    from hwgen.golden.model import exact_type
-
-    lo, hi = node.bias.bounds()
-    return exact_type(lo, hi, node.bias.frac, signed=True).width
-
-
 def _weight_type(node: Node) -> str:
     if node.kernel is None:
         return ""
     if node.kernel.is_po2:
         sign, exps = node.kernel.exponents()
         return f"exponent<1+{node.kernel.po2_width}> (2^{int(exps.min())}..2^{int(exps.max())})"
-    return _weight_fixed(node).hls()
+    lo, hi = node.kernel.bounds()
+    return exact_type(lo, hi, node.kernel.frac, signed=True).hls()
 
 
 def _range(r) -> list | None:

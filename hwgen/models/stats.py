@@ -1,8 +1,9 @@
-"""Cost accounting for built models: MACs, parameters and weight memory in bits, per layer.
+"""Cost figures of a Keras model: the integer graph's cost model for 1-D models, Keras layers for 2-D.
 
-Used by the training metrics, the benchmark and the hls4ml / RTL helpers. MACs count one
-multiply-accumulate per weight use (for shift layers each one is a shift-add); pooling, Add,
-Concatenate and activations count zero.
+`summary(model)` (what metrics.json and the benchmarks report) exports a 1-D model to the integer graph
+and reads `hwgen.graph.cost`, the same count the hls4ml and RTL reports use. Only models the graph
+cannot hold (the 2-D zoo) are counted layer by layer here, with the same rules: one MAC per weight use
+(for shift layers a shift-add); pooling, Add, Concatenate and activations count zero.
 """
 
 from __future__ import annotations
@@ -97,11 +98,19 @@ def weight_bits(model) -> int:
 
 
 def summary(model) -> dict:
-    """The cost figures metrics.json and the benchmark report."""
-    rows = describe(model)
-    return {
-        "params": count_params(model),
-        "macs": sum(r["macs"] for r in rows),
-        "shift_macs": sum(r["macs"] for r in rows if r["kernel"] == "po2"),
-        "weight_bits": sum(r["weight_bits"] for r in rows),
-    }
+    """The cost figures metrics.json and the benchmarks report (params, MACs, shift MACs, weight bits, ...)."""
+    from hwgen.errors import ModelError
+    from hwgen.graph import cost
+    from hwgen.models.export import to_graph
+
+    try:
+        graph = to_graph(model, allow_float=True)
+    except ModelError:  # 2-D models: counted per Keras layer
+        rows = describe(model)
+        return {
+            "params": count_params(model),
+            "macs": sum(r["macs"] for r in rows),
+            "shift_macs": sum(r["macs"] for r in rows if r["kernel"] == "po2"),
+            "weight_bits": sum(r["weight_bits"] for r in rows),
+        }
+    return cost.summary(graph)

@@ -7,14 +7,14 @@ naming the file, the value, its index and the width): nothing wraps silently.
 
 Word order per kernel (G_IN = CH_IN/IN_PAR, G_OUT = CH_OUT/OUT_PAR, G = CH/PAR):
 
-conv1d_mac / shift_conv1d (weights w[k, c_in, c_out] as in hwgen.golden.ops.conv1d)
+conv1d_mac / shift_conv1d (weights w[k, c_in, c_out] as in hwgen.graph.ops.conv1d)
     weights: G_OUT*G_IN words; word og*G_IN + ig, lane (j*K + k)*IN_PAR + i
              = w[k, ig*IN_PAR + i, og*OUT_PAR + j]
     biases:  G_OUT words; word og, lane j = b[og*OUT_PAR + j]                     (BIAS_W bits)
-depthwise_conv1d (weights w[k, c] as in hwgen.golden.ops.depthwise_conv1d)
+depthwise_conv1d (weights w[k, c] as in hwgen.graph.ops.depthwise_conv1d)
     weights: G words; word g, lane k*PAR + i = w[k, g*PAR + i]
     biases:  G words; word g, lane i = b[g*PAR + i]                                 (BIAS_W bits)
-dense (weights w[i, o] as in hwgen.golden.ops.dense; B = N_IN/PAR_IN input beats, G_OUT = N_OUT/PAR_OUT)
+dense (weights w[i, o] as in hwgen.graph.ops.dense; B = N_IN/PAR_IN input beats, G_OUT = N_OUT/PAR_OUT)
     weights: B*G_OUT words; word b*G_OUT + og, lane j*PAR_IN + i = w[b*PAR_IN + i, og*PAR_OUT + j]
     biases:  G_OUT words; word og, lane j = b[og*PAR_OUT + j]                     (ACC_W bits)
 shift_conv1d weight codes: 2 + SHIFT_W bits, {sign[1:0], shift[SHIFT_W-1:0]} with sign 01 = +1,
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from hwgen.errors import HwgenError
-from hwgen.golden import ops
+from hwgen.graph import ops
 
 
 def value_range(width: int, signed: bool = True) -> tuple[int, int]:

@@ -3,7 +3,7 @@
 Each function takes integer activations laid out (time, channels) (or (features,) after global
 pooling) with their `Fixed` types and returns integers plus a count of values that left a type's
 range. They are the reference for the hls4ml C-sim comparison and for the RTL kernel benches, and
-they only combine the primitives of `hwgen.golden.ops`.
+they only combine the primitives of `hwgen.graph.ops`.
 
 Power-of-two weights follow hls4ml's `weight_exponential` product exactly: the input is cast to
 r_T = ap_fixed<2*(We+Wx), We+Wx> (We exponent bits, Wx input bits), shifted by the exponent (bits
@@ -17,21 +17,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hwgen.golden import ops
-from hwgen.golden.ops import Fixed
+from hwgen.graph import ops
+from hwgen.graph.ops import Fixed
 
 
 @dataclass(frozen=True)
 class QWeights:
     """Integer weights: real value = values * 2**-frac.
 
-    `po2_width` is set for power-of-two weights stored as hls4ml exponent types (sign bit plus a
-    `po2_width`-bit signed exponent); the values are then 0 or ±2**k.
+    `bits` is the width the model's quantizer declares for each weight (what the weight memory
+    stores); `po2_width` is set for power-of-two weights stored as hls4ml exponent types (sign bit plus
+    a `po2_width`-bit signed exponent); the values are then 0 or ±2**k. `frac` None marks float
+    weights of an unquantized model: countable by the cost model, never executed.
     """
 
     values: np.ndarray
-    frac: int
+    frac: int | None
     po2_width: int | None = None
+    bits: int | None = None
+
+    @property
+    def is_float(self) -> bool:
+        return self.frac is None
+
+    @property
+    def storage_bits(self) -> int:
+        """Bits per stored weight: the quantizer's declared width, else the exact width of the values."""
+        if self.bits is not None:
+            return int(self.bits)
+        if self.is_float:
+            return 32
+        lo, hi = self.bounds()
+        return ops.bits_needed(min(lo, 0), max(hi, 0))
 
     @property
     def is_po2(self) -> bool:

@@ -4,7 +4,7 @@ Every value is an integer array (numpy int64) plus a fixed-point type `Fixed` sa
 its bits are fractional. Nothing here uses floating point, so results are exact and reproducible:
 a layer is `accumulate` (exact, no rounding) followed by `requantize` (one rounding, one saturation).
 
-Conventions (shared by hwgen.golden, hwgen.hls and kernels/*.v):
+Conventions (shared by hwgen.graph, hwgen.hls and kernels/*.v):
 - Activations are laid out (time, channels): one row per A-line beat in the 1-D stream.
 - Conv weights are (kernel, in_channels, out_channels); depthwise weights are (kernel, channels);
   dense weights are (in, out). Biases must already be aligned to the accumulator's binary point

@@ -48,9 +48,10 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from hwgen.errors import ModelError
-from hwgen.golden.layers import QWeights, po2_is_exact, product_frac
-from hwgen.golden.model import WEIGHTED_OPS, GoldenModel, Node, exact_type
-from hwgen.golden.ops import Fixed
+from hwgen.graph.execute import accumulate, evaluate_node
+from hwgen.graph.graph import WEIGHTED_OPS, Graph, Node, exact_type
+from hwgen.graph.layers import QWeights, po2_is_exact, product_frac
+from hwgen.graph.ops import Fixed
 
 DEFAULT_INPUT = Fixed(8, 8, signed=False, rounding="RND_CONV", saturation="SAT")
 QUANTIZING_OPS = ("relu", "quant")
@@ -67,24 +68,25 @@ class PrecisionPolicy:
     overrides: dict = field(default_factory=dict)
 
 
-def infer_precision(nodes: list[Node], calib_x, policy: PrecisionPolicy | None = None) -> list[str]:
+def infer_precision(graph: Graph, calib_x, policy: PrecisionPolicy | None = None) -> list[str]:
     """Fill `acc` and `out` of every node in place, running the calibration data through as it goes.
 
     Returns the warnings (also issued with `warnings.warn`). Each node's `attrs["range"]` gets the
-    measured real range of its pre-rounding values, and `attrs["bound"]` the worst-case range.
+    measured real range of its pre-rounding values, and `attrs["bound"]` the worst-case range; the
+    policy is recorded in `graph.meta["precision_policy"]`.
     """
     policy = policy or PrecisionPolicy()
+    nodes = graph.nodes
     apply_overrides(nodes, policy.overrides)
     consumers = _consumers(nodes)
-    is_last = {n.name: i == len(nodes) - 1 for i, n in enumerate(nodes)}
     values: dict[str, np.ndarray] = {}
     notes: list[str] = []
-    typed: list[Node] = []
-    for node in nodes:
-        ins = [typed[[t.name for t in typed].index(i)] for i in node.inputs]
-        _choose_types(node, ins, values, consumers[node.name], is_last[node.name], policy, notes)
-        typed.append(node)
-        values[node.name], _ = GoldenModel(typed, partial=True).run_node(node, calib_x, values)
+    for index, node in enumerate(nodes):
+        ins = [graph.by_name[i] for i in node.inputs]
+        _choose_types(node, ins, values, consumers[node.name], index == len(nodes) - 1, policy, notes)
+        values[node.name], _, _ = evaluate_node(node, [i.out for i in ins], [values[i.name] for i in ins], calib_x)
+    graph.meta["precision_policy"] = policy_to_json(policy)
+    graph.meta["calibration_examples"] = int(len(calib_x))
     for note in notes:
         warnings.warn(note, stacklevel=2)
     return notes
@@ -111,7 +113,7 @@ def _choose_types(node: Node, ins: list[Node], values, consumer_ops, last, polic
                      f"{node.kernel.po2_width + x_type.width}> drops input bits for its smallest exponent "
                      f"(2^{int(node.kernel.exponents()[1].min())}); the golden model truncates the same way")
     if node.op in WEIGHTED_OPS or node.op in ("avgpool", "gap"):
-        acc, lo_hi = _accumulator(node, x_type)
+        acc, lo_hi = exact_accumulator(node, x_type)
         node.attrs["bound"] = (acc.to_float(lo_hi[0]), acc.to_float(lo_hi[1]))
         node.attrs["range"] = _measured(node, ins, values, acc)
         node.acc = _override(node, "accum", acc, notes)
@@ -161,7 +163,7 @@ def _align_int(q: int, frac: int, to_frac: int) -> int:
     return int(q) << (to_frac - frac)
 
 
-def _accumulator(node: Node, x_type: Fixed) -> tuple[Fixed, tuple[int, int]]:
+def exact_accumulator(node: Node, x_type: Fixed) -> tuple[Fixed, tuple[int, int]]:
     """Exact accumulator type and its worst-case integer range for inputs anywhere in `x_type`."""
     x_lo, x_hi = x_type.to_float(x_type.min_int), x_type.to_float(x_type.max_int)
     if node.op in ("avgpool", "gap"):
@@ -191,21 +193,12 @@ def _steps(node: Node) -> int:
 
 def _measured(node: Node, ins, values, acc: Fixed) -> tuple[float, float]:
     """Real range of the node's exact pre-rounding values on the calibration data."""
-    from hwgen.golden import layers as gl
-
     x, x_type = values[ins[0].name], ins[0].out
     if node.op in ("avgpool", "gap"):
         return x_type.to_float(x.min()), x_type.to_float(x.max())  # an average stays within its inputs
-    probe = Node(node.name, node.op, node.inputs, node.shape, node.kernel, node.bias, node.attrs, acc, acc)
     lo, hi = np.inf, -np.inf
     for sample in x:
-        if node.attrs.get("as2d"):
-            sample = sample[:, 0, :]
-        if node.op == "dense":
-            a, _ = gl.dense(sample, x_type, node.kernel, node.bias, acc)
-        else:
-            a, _ = gl.conv(sample, x_type, node.kernel, node.bias, acc, probe.attrs.get("stride", 1),
-                           probe.attrs.get("padding", "valid"), depthwise=node.op == "depthwise")
+        a, _ = accumulate(node, sample, x_type, acc)
         lo, hi = min(lo, int(a.min())), max(hi, int(a.max()))
     return acc.to_float(lo), acc.to_float(hi)
 
@@ -274,24 +267,7 @@ def parse_type(spec: str | Fixed) -> Fixed:
         raise ModelError(f"precision {spec!r}: {err}") from err
 
 
-def types_to_json(nodes: list[Node]) -> dict:
-    """{node: {"acc": Fixed fields | None, "out": Fixed fields}} for build folders."""
-    return {n.name: {"acc": asdict(n.acc) if n.acc else None, "out": asdict(n.out),
-                     "po2_width": n.kernel.po2_width if n.kernel is not None else None} for n in nodes}
-
-
-def types_from_json(nodes: list[Node], saved: dict) -> None:
-    """Put saved types back on freshly extracted nodes (they must be the same graph)."""
-    names = [n.name for n in nodes]
-    if sorted(names) != sorted(saved):
-        raise ModelError(f"saved precisions are for layers {sorted(saved)}, the model has {sorted(names)}")
-    for node in nodes:
-        entry = saved[node.name]
-        node.acc = Fixed(**entry["acc"]) if entry["acc"] else None
-        node.out = Fixed(**entry["out"])
-        if entry.get("po2_width") and node.kernel is not None:
-            node.kernel = replace(node.kernel, po2_width=int(entry["po2_width"]))
-
-
-def total_overflows(overflows: dict[str, int]) -> int:
-    return int(sum(overflows.values()))
+def policy_to_json(policy: PrecisionPolicy) -> dict:
+    return {"input": asdict(policy.input), "intermediate_width": policy.intermediate_width,
+            "headroom_bits": policy.headroom_bits, "exact_shifts": policy.exact_shifts,
+            "overrides": policy.overrides}

@@ -1,4 +1,7 @@
-"""Read a trained QKeras model into the golden integer graph (untyped `Node`s).
+"""Export a trained QKeras model to the integer graph (`hwgen.graph`): untyped nodes with exact weights.
+
+This is the only bridge from Keras to the hub; everything after it (precision inference, the backends,
+the driver) works on the graph without TensorFlow.
 
 Weights are passed through their own QKeras quantizers and turned into exact integers on a
 power-of-two grid; quantized activations carry the type hls4ml gives them
@@ -9,12 +12,15 @@ after wide logits is where hls4ml's lookup tables return constants).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from hwgen.errors import ModelError
-from hwgen.golden.layers import QWeights
-from hwgen.golden.model import Node
-from hwgen.golden.ops import Fixed
+from hwgen.graph.check import check
+from hwgen.graph.graph import Graph, Node
+from hwgen.graph.layers import QWeights
+from hwgen.graph.ops import Fixed
 
 SUPPORTED = (
     "InputLayer", "QConv1D", "QSeparableConv1D", "QDepthwiseConv2D (on a (time, 1, ch) Reshape)", "QDense",
@@ -26,8 +32,21 @@ _IDENTITY = ("Dropout",)
 MAX_FRAC = 40
 
 
-def from_keras(model) -> list[Node]:
-    """The model's layers as untyped golden nodes in topological order (softmax dropped)."""
+def to_graph(model, classes=None, *, allow_float: bool = False, meta: dict | None = None) -> Graph:
+    """The model as an untyped integer graph (softmax dropped); `classes` names the outputs.
+
+    `allow_float` lets an unquantized model through with float weights, for the cost model only
+    (such a graph cannot be executed or converted).
+    """
+    nodes = from_keras(model, allow_float=allow_float)
+    graph = Graph(nodes, classes=list(classes or []), meta=dict(meta or {}), name=model.name)
+    check(graph)
+    return graph
+
+
+def from_keras(model, *, allow_float: bool = False) -> list[Node]:
+    """The model's layers as untyped nodes in topological order (softmax dropped)."""
+    _check_input(model)
     config = model.get_config()["layers"]
     alias: dict[str, str] = {}  # skipped layer -> the node that carries its value
     nodes: list[Node] = []
@@ -38,11 +57,38 @@ def from_keras(model) -> list[Node]:
         if _is_skipped(layer, kind, is_last=index == len(config) - 1):
             alias[layer.name] = inputs[0]
             continue
-        nodes.extend(_convert(layer, kind, inputs))
+        nodes.extend(_convert(layer, kind, inputs, allow_float))
         alias[layer.name] = nodes[-1].name
     if any(n.op == "input" for n in nodes[1:]) or nodes[0].op != "input":
         raise ModelError("hwgen converts models with exactly one input")
     return nodes
+
+
+def _check_input(model) -> None:
+    """One fixed-length 1-D input; a 2-D model is refused by its first 2-D layer, before any other work."""
+    shapes = model.input_shape if isinstance(model.input_shape, list) else [model.input_shape]
+    if len(shapes) != 1:
+        raise ModelError(f"model {model.name!r} has {len(shapes)} inputs; hwgen converts models with exactly one")
+    shape = shapes[0]
+    if any(s is None for s in shape[1:]):
+        raise ModelError(f"model {model.name!r}: input shape {tuple(shape[1:])} has a variable length; hwgen's "
+                         "hardware streams a fixed window: build the model with Input((time, depth)), e.g. (256, 64)")
+    for layer in model.layers:
+        if _is_2d(layer):
+            raise ModelError(f"layer {layer.name!r} ({type(layer).__name__}) is 2-D; hwgen's integer graph, RTL "
+                             "kernels and `hwgen convert` are 1-D (convolution along time, depth bins as channels)")
+
+
+def _is_2d(layer) -> bool:
+    """2-D layers, except the zoo's 1-D depthwise: a QDepthwiseConv2D with a (k, 1) kernel on a (time, 1, ch)
+    Reshape."""
+    kind = type(layer).__name__
+    if not kind.endswith("2D"):
+        return False
+    if kind == "QDepthwiseConv2D":
+        shape = tuple(layer.input_shape[1:])
+        return not (len(shape) == 3 and shape[1] == 1 and int(layer.kernel_size[1]) == 1)
+    return True
 
 
 def logits_model(model):
@@ -79,24 +125,25 @@ def _shape(layer) -> tuple:
         tuple(int(s) for s in layer.output_shape[0][1:])
 
 
-def _convert(layer, kind, inputs) -> list[Node]:
+def _convert(layer, kind, inputs, allow_float=False) -> list[Node]:
     name, shape = layer.name, _shape(layer)
     if kind == "InputLayer":
         return [Node(name, "input", [], shape)]
     if kind == "QConv1D":
         _check_conv(layer, kind)
-        return [Node(name, "conv", inputs, shape, _kernel(layer, "kernel"), _bias(layer),
-                     {"stride": int(layer.strides[0]), "padding": layer.padding})]
+        return [Node(name, "conv", inputs, shape, _kernel(layer, "kernel", allow_float=allow_float),
+                     _bias(layer, allow_float), {"stride": int(layer.strides[0]), "padding": layer.padding})]
     if kind == "QSeparableConv1D":
-        return _separable(layer, inputs, shape)
+        return _separable(layer, inputs, shape, allow_float)
     if kind == "QDepthwiseConv2D":
-        return [_depthwise2d(layer, inputs, shape)]
+        return [_depthwise2d(layer, inputs, shape, allow_float)]
     if kind == "QDense":
         _check_activation(layer, kind)
         if len(layer.input_shape) != 2:
             raise ModelError(f"layer {name!r} (QDense) takes a {len(layer.input_shape) - 1}-D input; hwgen needs a "
                              "flat vector: put Flatten or GlobalAveragePooling1D before it")
-        return [Node(name, "dense", inputs, shape, _kernel(layer, "kernel"), _bias(layer))]
+        return [Node(name, "dense", inputs, shape, _kernel(layer, "kernel", allow_float=allow_float),
+                     _bias(layer, allow_float))]
     if kind == "QActivation":
         op, quantizer = _activation_quantizer(layer)
         return [Node(name, op, inputs, shape, attrs={"quantizer": quantizer})]
@@ -146,14 +193,13 @@ def _check_conv(layer, kind):
         raise ModelError(f"layer {layer.name!r} ({kind}): dilation {layer.dilation_rate} is not supported")
 
 
-def _separable(layer, inputs, shape) -> list[Node]:
+def _separable(layer, inputs, shape, allow_float=False) -> list[Node]:
     _check_conv(layer, "QSeparableConv1D")
     if int(layer.depth_multiplier) != 1:
         raise ModelError(f"layer {layer.name!r}: depth_multiplier {layer.depth_multiplier}; hwgen supports 1")
-    dw = _kernel(layer, "depthwise_kernel", "depthwise_quantizer_internal")
-    dw = QWeights(dw.values[:, :, 0], dw.frac, dw.po2_width)
-    pw = _kernel(layer, "pointwise_kernel", "pointwise_quantizer_internal")
-    pw = QWeights(pw.values[0], pw.frac, pw.po2_width)
+    dw = _kernel(layer, "depthwise_kernel", "depthwise_quantizer_internal", allow_float)
+    dw = replace(dw, values=dw.values[:, :, 0])
+    pw = _kernel(layer, "pointwise_kernel", "pointwise_quantizer_internal", allow_float)
     steps = shape[0]
     channels = int(layer.input_shape[-1])
     stride = int(layer.strides[0])
@@ -161,12 +207,12 @@ def _separable(layer, inputs, shape) -> list[Node]:
         Node(f"{layer.name}_depthwise", "depthwise", inputs, (steps, channels), dw, None,
              {"stride": stride, "padding": layer.padding}, keras=layer.name),
         Node(f"{layer.name}_pointwise", "conv", [f"{layer.name}_depthwise"], shape,
-             QWeights(pw.values[None], pw.frac, pw.po2_width), _bias(layer), {"stride": 1, "padding": "valid"},
+             pw, _bias(layer, allow_float), {"stride": 1, "padding": "valid"},
              keras=layer.name),
     ]
 
 
-def _depthwise2d(layer, inputs, shape) -> Node:
+def _depthwise2d(layer, inputs, shape, allow_float=False) -> Node:
     _check_activation(layer, "QDepthwiseConv2D")
     in_shape = tuple(layer.input_shape[1:])
     k_h, k_w = (int(k) for k in layer.kernel_size)
@@ -176,22 +222,17 @@ def _depthwise2d(layer, inputs, shape) -> Node:
                          f"kernel {layer.kernel_size}")
     if any(int(d) != 1 for d in layer.dilation_rate):
         raise ModelError(f"layer {layer.name!r}: dilation {layer.dilation_rate} is not supported")
-    dw = _kernel(layer, "depthwise_kernel", "depthwise_quantizer_internal")
-    dw = QWeights(dw.values[:, 0, :, 0], dw.frac, dw.po2_width)
-    return Node(layer.name, "depthwise", inputs, shape, dw, _bias(layer),
+    dw = _kernel(layer, "depthwise_kernel", "depthwise_quantizer_internal", allow_float)
+    dw = replace(dw, values=dw.values[:, 0, :, 0])
+    return Node(layer.name, "depthwise", inputs, shape, dw, _bias(layer, allow_float),
                 {"stride": int(layer.strides[0]), "padding": layer.padding, "as2d": True})
 
 
-def _quantizer(layer, attr):
+def _kernel(layer, weight, attr="kernel_quantizer_internal", allow_float=False) -> QWeights:
     quantizer = getattr(layer, attr, None)
     if quantizer is None:
-        return None
-    return quantizer
-
-
-def _kernel(layer, weight, attr="kernel_quantizer_internal") -> QWeights:
-    quantizer = _quantizer(layer, attr)
-    if quantizer is None:
+        if allow_float:
+            return QWeights(np.asarray(getattr(layer, weight).numpy(), dtype=np.float64), None, bits=32)
         raise ModelError(f"layer {layer.name!r} has float {weight} weights (no quantizer); hwgen needs "
                          "quantized_bits or quantized_po2 weights")
     name = type(quantizer).__name__
@@ -200,18 +241,20 @@ def _kernel(layer, weight, attr="kernel_quantizer_internal") -> QWeights:
     values = np.asarray(quantizer(getattr(layer, weight)).numpy(), dtype=np.float64)
     ints, frac = _on_grid(values, f"layer {layer.name!r} {weight}")
     po2_width = int(quantizer.bits) if name == "quantized_po2" else None
-    return QWeights(ints, frac, po2_width)
+    return QWeights(ints, frac, po2_width, bits=int(quantizer.bits))
 
 
-def _bias(layer) -> QWeights | None:
+def _bias(layer, allow_float=False) -> QWeights | None:
     if not getattr(layer, "use_bias", False) or getattr(layer, "bias", None) is None:
         return None
-    quantizer = _quantizer(layer, "bias_quantizer_internal")
+    quantizer = getattr(layer, "bias_quantizer_internal", None)
     if quantizer is None:
+        if allow_float:
+            return QWeights(np.asarray(layer.bias.numpy(), dtype=np.float64), None, bits=32)
         raise ModelError(f"layer {layer.name!r} has a float bias (no bias_quantizer); give it quantized_bits")
     values = np.asarray(quantizer(layer.bias).numpy(), dtype=np.float64)
     ints, frac = _on_grid(values, f"layer {layer.name!r} bias")
-    return QWeights(ints, frac)
+    return QWeights(ints, frac, bits=int(quantizer.bits))
 
 
 def _on_grid(values: np.ndarray, what: str) -> tuple[np.ndarray, int]:

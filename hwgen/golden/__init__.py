@@ -1,1 +1,0 @@
-"""The golden integer model: the exact hardware arithmetic, in numpy. See `hwgen.golden.ops`."""

@@ -25,13 +25,14 @@ from hwgen.builder.config import BuildConfig
 from hwgen.builder.core import Build
 from hwgen.errors import DataError, HwgenError
 
-HLS_STEPS = ["step_convert_hls", "step_csim"]
+BACKEND_STEPS = {"hls": ["step_convert_hls", "step_csim"], "rtl": []}
+BOARD_STEPS = ["step_ip_sources", "step_block_design", "step_ip", "step_bitstream", "step_package"]
 
 
 def default_steps(cfg: BuildConfig) -> list[str]:
-    """The steps a config runs when it does not list its own."""
+    """The steps a config runs when it does not list its own: the model's, the backend's, the board's."""
     model = (["step_data"] if cfg.data else []) + (["step_train"] if cfg.train else [])
-    return model + ["step_export"] + HLS_STEPS
+    return model + ["step_export"] + BACKEND_STEPS[cfg.backend] + BOARD_STEPS
 
 
 def step_data(build: Build, cfg: BuildConfig) -> dict:

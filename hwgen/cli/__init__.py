@@ -36,6 +36,7 @@ COMMANDS = {
     "predict": ("hwgen.cli.train", "predict"),
     "convert": ("hwgen.cli.convert", "convert"),
     "build": ("hwgen.cli.build", "build"),
+    "boards": ("hwgen.cli.boards", "boards"),
 }
 
 for _name, _module in GROUPS.items():

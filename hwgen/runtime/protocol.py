@@ -43,6 +43,31 @@ REGISTERS = {
     "INTERVAL": (0x28, "r", "cycles between the first input beats of the last two frames (0 before the second)"),
 }
 REGISTER_WINDOW = 0x1000  # bytes of address space the control block decodes (Vivado wants >= 4 KiB)
+# Bit fields of the registers (name, bit offset, width), listed in the IP's memory map so PYNQ's
+# `register_map` shows them; a register without an entry is one 32-bit field of its own name.
+REGISTER_FIELDS = {
+    "CTRL": [("SOFT_RESET", 0, 1), ("CLEAR", 1, 1)],
+    "STATUS": [("BUSY", 0, 1), ("ERROR", 1, 1)],
+    "ERRORS": [("SHORT_FRAME", 0, 1), ("LONG_FRAME", 1, 1)],
+    "SHAPE": [("LINES", 0, 16), ("DEPTH", 16, 16)],
+    "CLASSES": [("N_CLASSES", 0, 16), ("IN_BITS", 16, 8), ("VERSION", 24, 8)],
+}
+
+# Backends. The RTL backend decodes REGISTERS at their offsets. Vitis HLS places an s_axilite scalar
+# argument at a data word followed by a control word (the `_ap_vld` bit of an output), so the HLS
+# wrapper asks for the offsets below and cannot implement every register (HLS has no cycle counter and
+# no view of hls4ml's internal saturations). A build records the offsets HLS actually generated in the
+# deployment metadata (`registers` table, see `register_offsets`), so one driver serves both backends.
+HLS_REGISTERS = {"CTRL": 0x10, "STATUS": 0x20, "ID_LO": 0x30, "ID_HI": 0x40, "FRAMES": 0x50,
+                 "ERRORS": 0x60, "SHAPE": 0x70, "CLASSES": 0x80}
+HLS_NOTES = {
+    "CTRL": "sampled when the accelerator starts waiting for a frame: while CLEAR or SOFT_RESET is set, "
+            "counters and error flags restart from zero at every frame; no pipeline drain",
+    "STATUS": "BUSY always reads 0; ERROR as in the RTL backend",
+    "ERRORS": "read-only (write 1 to clear is not possible in HLS): clear with CTRL.CLEAR",
+    "FRAMES": "updated when the accelerator starts waiting for the next frame, a few cycles after the "
+              "frame's last output beat",
+}
 CTRL_SOFT_RESET = 1 << 0
 CTRL_CLEAR = 1 << 1
 STATUS_BUSY = 1 << 0
@@ -182,3 +207,18 @@ class StreamFormat:
 
     def logits_to_float(self, logits) -> np.ndarray:
         return np.asarray(logits, dtype=np.float64) * 2.0**-self.logit_frac
+
+
+def register_offsets(metadata: dict | None = None) -> dict:
+    """Register name -> byte offset for a deployed accelerator.
+
+    `metadata` is the deployment metadata's `registers` table (written by the board build:
+    {"backend": "rtl"|"hls", "offsets": {name: offset}, ...}); without it, the RTL backend's REGISTERS.
+    A register the backend does not implement is absent from the result.
+    """
+    if not metadata or metadata.get("offsets") is None:
+        return {name: spec[0] for name, spec in REGISTERS.items()}
+    unknown = set(metadata["offsets"]) - set(REGISTERS)
+    if unknown:
+        raise ValueError(f"register table names unknown registers {sorted(unknown)}")
+    return {name: int(offset) for name, offset in metadata["offsets"].items()}

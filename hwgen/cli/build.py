@@ -34,10 +34,13 @@ def build(
 ):
     """Build a trained model into hardware views: integer graph, hls4ml project, C-sim, ... (see --start/--stop)."""
     from hwgen.builder import BuildConfig, run_build
+    from hwgen.outputs import check_folder
 
-    cfg = BuildConfig(out=str(out), source=str(source), board=board, backend=backend, **hls_options(
-        reuse, io, strategy, layer), precision=precisions(precision), calib=str(calib) if calib else None,
-        verify_data=str(verify_data) if verify_data else None)
+    options = hls_options(reuse, io, strategy, layer)
+    check_folder(out, what="build folder")
+    cfg = BuildConfig(out=str(out), source=str(source), board=board, backend=backend, **options,
+                      precision=precisions(precision), calib=str(calib) if calib else None,
+                      verify_data=str(verify_data) if verify_data else None)
     run_build(cfg, start=start, stop=stop, force=force)
 
 

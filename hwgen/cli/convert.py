@@ -30,7 +30,10 @@ def convert(
     The same as `hwgen build SOURCE --stop convert_hls`; `hwgen sim csim OUT` then verifies it.
     """
     from hwgen.builder import BuildConfig, run_build
+    from hwgen.outputs import check_folder
 
-    cfg = BuildConfig(out=str(out), source=str(source), board=board, **hls_options(reuse, io, strategy, layer),
+    options = hls_options(reuse, io, strategy, layer)
+    check_folder(out, what="build folder")
+    cfg = BuildConfig(out=str(out), source=str(source), board=board, **options,
                       precision=precisions(precision), calib=str(calib) if calib else None)
     run_build(cfg, stop="convert_hls", force=force)

@@ -180,7 +180,8 @@ def _check_shape(x, shape, what: str) -> np.ndarray:
 
 
 def load_inputs(path, run=None) -> tuple[np.ndarray, np.ndarray | None]:
-    """x (preprocessed like the run's training) and y of a data file; a run's test.npz is taken as it is."""
+    """Model inputs x and labels y from a data file: a run's test.npz is taken as it is; a recording is
+    checked against the run's task, resampled to its line rate and cut into windows as `hwgen predict` does."""
     path = Path(path)
     if path.suffix == ".npz" and path.is_file():
         with np.load(path, allow_pickle=False) as data:
@@ -189,10 +190,16 @@ def load_inputs(path, run=None) -> tuple[np.ndarray, np.ndarray | None]:
     from hwgen.data import load
 
     dataset = load(path)
-    x = np.asarray(dataset.x, dtype=np.float32)
-    if run is not None:
-        from hwgen.train import apply_preprocess
+    if run is None:
+        x = np.asarray(dataset.x, dtype=np.float32)
+        y = None if dataset.y is None or len(dataset.y) != len(x) else np.asarray(dataset.y)
+        return x, y
+    from hwgen.data.recording import check_task, model_inputs
+    from hwgen.train import run_line_rate
 
-        x = apply_preprocess(x, run.preprocess)
-    y = None if dataset.y is None or len(dataset.y) != len(x) else np.asarray(dataset.y)
-    return x, y
+    check_task(dataset, task=run.task, classes=run.classes, source=str(path))
+    settings, notes = run_line_rate(run.path, run.preprocess)
+    x, y, windows = model_inputs(dataset, settings, source=str(path))
+    for note in notes + list(windows.notes):
+        warnings.warn(note, stacklevel=2)
+    return np.asarray(x, np.float32), y

@@ -7,7 +7,9 @@ from typing import Optional
 
 import typer
 
+from hwgen.builder.config import BuildConfig
 from hwgen.errors import HwgenError
+from hwgen.settings import default
 
 
 def _steps_help() -> str:
@@ -18,15 +20,15 @@ def _steps_help() -> str:
 
 def build(
     source: Path = typer.Argument(..., help="Run directory from `hwgen train` (or a model .h5 file)."),
-    out: Path = typer.Option(Path("build/model"), help="Build folder (one build per folder)."),
-    board: str = typer.Option("pynq-z2", help="Board from boards/ (`hwgen boards` lists them)."),
-    backend: str = typer.Option("hls", help="Accelerator for the overlay: hls (hls4ml) or rtl (hwgen's Verilog)."),
+    out: Path = typer.Option(Path(default(BuildConfig, "out")), help="Build folder (one build per folder)."),
+    board: str = typer.Option(default(BuildConfig, "board"), help="Board from boards/ (`hwgen boards` lists them)."),
+    backend: str = typer.Option(default(BuildConfig, "backend"), help="Accelerator for the overlay: hls (hls4ml) or rtl (hwgen's Verilog)."),
     start: Optional[str] = typer.Option(None, help=f"First step to run. Steps: {_steps_help()}."),
     stop: Optional[str] = typer.Option(None, help="Last step to run (default: the last of the backend's steps)."),
     force: bool = typer.Option(False, "--force", help="Empty a build folder holding other settings and rebuild."),
-    reuse: str = typer.Option("auto", help="hls4ml reuse factor, or 'auto': the smallest estimated to fit."),
-    io: str = typer.Option("stream", help="hls4ml IO type: stream or parallel (its g++ compile takes minutes)."),
-    strategy: str = typer.Option("Latency", help="hls4ml strategy for every layer: Latency or Resource."),
+    reuse: str = typer.Option(str(default(BuildConfig, "reuse")), help="hls4ml reuse factor, or 'auto': the smallest estimated to fit."),
+    io: str = typer.Option(default(BuildConfig, "io_type").removeprefix("io_"), help="hls4ml IO type: stream or parallel (its g++ compile takes minutes)."),
+    strategy: str = typer.Option(default(BuildConfig, "strategy"), help="hls4ml strategy for every layer: Latency or Resource."),
     layer: list[str] = typer.Option([], help="Per-layer hls4ml setting LAYER:KEY=VALUE, e.g. b1:ReuseFactor=4."),
     precision: list[str] = typer.Option([], help="Force a type: LAYER:accum=ap_fixed<W,I> or LAYER:result=..."),
     calib: Optional[Path] = typer.Option(None, help="Calibration data file (default: the run's training examples)."),

@@ -7,16 +7,18 @@ from typing import Optional
 
 import typer
 
+from hwgen.builder.config import BuildConfig
 from hwgen.cli.build import hls_options, precisions
+from hwgen.settings import default
 
 
 def convert(
     source: Path = typer.Argument(..., help="Run directory from `hwgen train` (or a model .h5 file)."),
-    board: str = typer.Option("pynq-z2", help="Board from the registry in boards/."),
-    out: Path = typer.Option(Path("build/model"), help="Build folder to write."),
-    io: str = typer.Option("stream", help="hls4ml IO type: stream (default) or parallel."),
-    strategy: str = typer.Option("Latency", help="hls4ml strategy for every layer: Latency or Resource."),
-    reuse: str = typer.Option("auto", help="Reuse factor for every layer (multipliers are shared this many "
+    board: str = typer.Option(default(BuildConfig, "board"), help="Board from the registry in boards/."),
+    out: Path = typer.Option(Path(default(BuildConfig, "out")), help="Build folder to write."),
+    io: str = typer.Option(default(BuildConfig, "io_type").removeprefix("io_"), help="hls4ml IO type: stream (default) or parallel."),
+    strategy: str = typer.Option(default(BuildConfig, "strategy"), help="hls4ml strategy for every layer: Latency or Resource."),
+    reuse: str = typer.Option(str(default(BuildConfig, "reuse")), help="Reuse factor for every layer (multipliers are shared this many "
                                            "times), or 'auto': the smallest estimated to fit the board."),
     layer: list[str] = typer.Option([], help="Per-layer setting LAYER:KEY=VALUE, e.g. b1:ReuseFactor=4 "
                                              "or b2:Strategy=Resource (repeatable)."),

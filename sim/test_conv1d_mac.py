@@ -21,6 +21,8 @@ GRID = [
          T=7, IN_PAR=3, OUT_PAR=2),                                     # pointwise, all inputs per cycle
     dict(DATA_W=8, WEIGHT_W=8, BIAS_W=20, ACC_W=22, CH_IN=4, CH_OUT=2, K=4, STRIDE=2, PADDING="same",
          T=9, IN_PAR=1, OUT_PAR=1),                                     # serial, tight accumulator
+    dict(DATA_W=8, WEIGHT_W=4, BIAS_W=12, ACC_W=18, CH_IN=2, CH_OUT=4, K=3, STRIDE=2, PADDING="same",
+         T=8, IN_PAR=2, OUT_PAR=2),                                     # TF strided 'same': 0 before, 1 after
 ]
 BAD = [
     (dict(CH_IN=3), "CH_IN"),

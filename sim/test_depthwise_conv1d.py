@@ -18,6 +18,7 @@ GRID = [
     dict(DATA_W=8, WEIGHT_W=8, BIAS_W=16, ACC_W=20, CH=4, K=3, STRIDE=1, PADDING="same", T=8, PAR=2),
     dict(DATA_W=5, WEIGHT_W=4, BIAS_W=8, ACC_W=12, CH=6, K=5, STRIDE=2, PADDING="valid", T=11, PAR=3),
     dict(DATA_W=8, WEIGHT_W=8, BIAS_W=12, ACC_W=19, CH=2, K=4, STRIDE=1, PADDING="same", T=7, PAR=1),
+    dict(DATA_W=8, WEIGHT_W=6, BIAS_W=12, ACC_W=17, CH=4, K=3, STRIDE=2, PADDING="same", T=8, PAR=4),  # TF: 0 before
 ]
 BAD = [
     (dict(CH=5), "CH"),

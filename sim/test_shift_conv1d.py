@@ -22,6 +22,8 @@ GRID = [
          T=6, IN_PAR=4, OUT_PAR=1),                                     # pointwise, tight accumulator
     dict(DATA_W=8, MAX_SHIFT=12, BIAS_W=16, ACC_W=26, CH_IN=2, CH_OUT=2, K=5, STRIDE=2, PADDING="same",
          T=9, IN_PAR=1, OUT_PAR=2),                                     # 4-bit shifts, stride 2
+    dict(DATA_W=8, MAX_SHIFT=4, BIAS_W=12, ACC_W=18, CH_IN=2, CH_OUT=2, K=3, STRIDE=3, PADDING="same",
+         T=9, IN_PAR=2, OUT_PAR=1),                                     # TF strided 'same': no padding
 ]
 BAD = [
     (dict(ACC_W=19), "ACC_W"),

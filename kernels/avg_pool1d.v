@@ -18,7 +18,8 @@ module avg_pool1d #(
     parameter T = 16,                // time steps per input frame
     parameter CH = 4,                // channels
     parameter PAR = 1,               // channels per beat
-    parameter DATA_W = 8,            // signed activation width (input and output)
+    parameter DATA_W = 8,            // activation width (input and output)
+    parameter DATA_SIGNED = 1,       // 0: unsigned activations (after a ReLU), in and out
     parameter POOL = 2,              // window length and stride, a power of two
     parameter [63:0] ROUNDING = "RND" // "TRN", "RND" or "RND_CONV"
 ) (
@@ -37,7 +38,8 @@ module avg_pool1d #(
 );
 
 localparam POOL_LOG2 = $clog2(POOL);
-localparam SUM_W = DATA_W + POOL_LOG2;       // exact window sum
+localparam SUM_W = DATA_W + POOL_LOG2;       // exact window sum (unsigned for unsigned data)
+localparam DIV_W = SUM_W + 1;                // the sum as a signed number for the division stage
 
 initial begin
     if (DATA_W < 2 || DATA_W > 32) $fatal(1, "avg_pool1d: parameter DATA_W=%0d must be 2..32", DATA_W);
@@ -55,6 +57,7 @@ pool1d_window #(
     .CH(CH),
     .PAR(PAR),
     .DATA_W(DATA_W),
+    .DATA_SIGNED(DATA_SIGNED),
     .POOL(POOL),
     .OP("SUM"),
     .OUT_W(SUM_W)
@@ -71,18 +74,26 @@ pool1d_window #(
     .m_axis_tlast(sum_last)
 );
 
+wire [PAR*DIV_W-1:0] sum_signed;   // every lane sign- or zero-extended by one bit
+genvar i;
+generate
+    for (i = 0; i < PAR; i = i + 1) begin : lane
+        assign sum_signed[i*DIV_W +: DIV_W] = {DATA_SIGNED != 0 && sum_data[(i+1)*SUM_W-1], sum_data[i*SUM_W +: SUM_W]};
+    end
+endgenerate
+
 requant_relu #(
     .PAR(PAR),
-    .ACC_W(SUM_W),
+    .ACC_W(DIV_W),
     .DATA_W(DATA_W),
     .SHIFT(POOL_LOG2),
     .ROUNDING(ROUNDING),
     .RELU(0),
-    .OUT_SIGNED(1)
+    .OUT_SIGNED(DATA_SIGNED)
 ) divide (
     .clk(clk),
     .rst(rst),
-    .s_axis_tdata(sum_data),
+    .s_axis_tdata(sum_signed),
     .s_axis_tvalid(sum_valid),
     .s_axis_tready(sum_ready),
     .s_axis_tlast(sum_last),

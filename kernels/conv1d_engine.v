@@ -6,7 +6,8 @@
  * Standard / pointwise 1-D convolution engine, shared by conv1d_mac (PRODUCT = "mul") and
  * shift_conv1d (PRODUCT = "shift"): the two differ only in how one product is formed.
  *
- * In:  activation frames, T time steps x CH_IN channels, IN_PAR channels per beat.
+ * In:  activation frames, T time steps x CH_IN channels, IN_PAR channels per beat; two's
+ *      complement, or unsigned with DATA_SIGNED = 0 (the output of a quantized_relu).
  * Out: exact accumulators (bias included), ACC_W bits per lane, OUT_PAR output channels per beat,
  *      CH_OUT/OUT_PAR beats per output time step; equals hwgen.golden.ops.conv1d(x, w, b, STRIDE,
  *      PADDING) bit for bit. tlast on the frame's last beat.
@@ -29,6 +30,7 @@
  */
 module conv1d_engine #(
     parameter DATA_W = 8,
+    parameter DATA_SIGNED = 1,         // 0: unsigned activations (after a ReLU), 0..2**DATA_W-1
     parameter WEIGHT_W = 8,            // "mul": weight bits; "shift": 2 + SHIFT_W code bits
     parameter BIAS_W = 16,
     parameter ACC_W = 24,              // must hold every exact sum (checked)
@@ -72,8 +74,9 @@ localparam WIN_W = TAPS * DATA_W;
 localparam WWORD_W = OUT_PAR * TAPS * WEIGHT_W;
 localparam N_WWORDS = G_OUT * G_IN;
 localparam SHIFT_W = MAX_SHIFT > 0 ? $clog2(MAX_SHIFT + 1) : 1;
+localparam X_W = DATA_SIGNED ? DATA_W : DATA_W + 1;  // an activation as a signed number
 // log2 of the largest product magnitude, and the exact widths that follow from it
-localparam MAG = IS_SHIFT ? DATA_W - 1 + MAX_SHIFT : DATA_W + WEIGHT_W - 2;
+localparam MAG = IS_SHIFT ? X_W - 1 + MAX_SHIFT : X_W + WEIGHT_W - 2;
 localparam PROD_W = MAG + 2;
 localparam PSUM_W = MAG + $clog2(TAPS + 1) + 1;
 localparam SUM_BITS = MAG + $clog2(K * CH_IN + 1) + 1;
@@ -89,6 +92,10 @@ localparam [GO_W-1:0] LAST_OG = G_OUT_M1[GO_W-1:0];
 initial begin
     if (!IS_MUL && !IS_SHIFT)
         $fatal(1, "conv1d_engine: parameter PRODUCT must be \"mul\" or \"shift\"");
+    if (DATA_W < 1)
+        $fatal(1, "conv1d_engine: parameter DATA_W (%0d) must be >= 1", DATA_W);
+    if (DATA_SIGNED != 0 && DATA_SIGNED != 1)
+        $fatal(1, "conv1d_engine: parameter DATA_SIGNED (%0d) must be 0 or 1", DATA_SIGNED);
     if (IN_PAR < 1 || CH_IN < 1 || CH_IN % IN_PAR != 0)
         $fatal(1, "conv1d_engine: parameter CH_IN (%0d) must be a positive multiple of IN_PAR (%0d)", CH_IN, IN_PAR);
     if (OUT_PAR < 1 || CH_OUT < 1 || CH_OUT % OUT_PAR != 0)
@@ -197,30 +204,41 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------- stage 2: sums of products
-/* verilator lint_off WIDTHEXPAND */  // signed operands sign-extend to the wider width
-function signed [PROD_W-1:0] product(input signed [DATA_W-1:0] x, input [WEIGHT_W-1:0] w);
-    reg signed [PROD_W-1:0] wide_x;
-    reg signed [PROD_W-1:0] shifted;
-    begin
-        wide_x = x;
-        if (IS_SHIFT) begin
-            shifted = wide_x <<< w[SHIFT_W-1:0];
-            case (w[WEIGHT_W-1 -: 2])
-                2'b01: product = shifted;
-                2'b11: product = -shifted;
-                default: product = {PROD_W{1'b0}};
-            endcase
-        end else begin
-            product = wide_x * $signed(w);
-        end
+wire [OUT_PAR*TAPS*PROD_W-1:0] products;   // lane j*TAPS + t: tap t times output channel j's weight
+
+genvar gj, gt;
+generate
+for (gj = 0; gj < OUT_PAR; gj = gj + 1) begin : g_out
+    for (gt = 0; gt < TAPS; gt = gt + 1) begin : g_tap
+        weight_product #(
+            .DATA_W(DATA_W), .DATA_SIGNED(DATA_SIGNED), .WEIGHT_W(WEIGHT_W), .PRODUCT(PRODUCT),
+            .MAX_SHIFT(MAX_SHIFT), .PROD_W(PROD_W)
+        ) u_product (
+            .x(s1_window[gt*DATA_W +: DATA_W]),
+            .w(s1_weights[(gj*TAPS + gt)*WEIGHT_W +: WEIGHT_W]),
+            .p(products[(gj*TAPS + gt)*PROD_W +: PROD_W])
+        );
     end
-endfunction
+end
+endgenerate
+
+reg [OUT_PAR*PSUM_W-1:0] psums;
+reg signed [PSUM_W-1:0] psum;
+integer j, t;
+
+/* verilator lint_off WIDTHEXPAND */  // signed operands sign-extend to the wider width
+always @* begin
+    for (j = 0; j < OUT_PAR; j = j + 1) begin
+        psum = {PSUM_W{1'b0}};
+        for (t = 0; t < TAPS; t = t + 1)
+            psum = psum + $signed(products[(j*TAPS + t)*PROD_W +: PROD_W]);
+        psums[j*PSUM_W +: PSUM_W] = psum;
+    end
+end
 
 reg s2_valid, s2_first, s2_last_in, s2_tlast;
 reg [OUT_PAR*PSUM_W-1:0] s2_psum;
 reg [OUT_PAR*BIAS_W-1:0] s2_bias;
-reg signed [PSUM_W-1:0] psum;
-integer j, t;
 
 always @(posedge clk) begin
     if (ce) begin
@@ -229,12 +247,7 @@ always @(posedge clk) begin
         s2_last_in <= s1_last_in;
         s2_tlast <= s1_tlast;
         s2_bias <= s1_bias;
-        for (j = 0; j < OUT_PAR; j = j + 1) begin
-            psum = {PSUM_W{1'b0}};
-            for (t = 0; t < TAPS; t = t + 1)
-                psum = psum + product(s1_window[t*DATA_W +: DATA_W], s1_weights[(j*TAPS + t)*WEIGHT_W +: WEIGHT_W]);
-            s2_psum[j*PSUM_W +: PSUM_W] <= psum;
-        end
+        s2_psum <= psums;
     end
     if (rst)
         s2_valid <= 1'b0;

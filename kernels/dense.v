@@ -6,7 +6,8 @@
  * Dense (fully connected) layer: N_IN inputs -> N_OUT accumulators (bias included), exactly
  * hwgen.golden.ops.dense(x, w, bias). Requantise the outputs with requant_relu.
  *
- * Input: one frame = the N_IN values in stream order (a flattened (T, CH) frame), PAR_IN a beat.
+ * Input: one frame = the N_IN values in stream order (a flattened (T, CH) frame), PAR_IN a beat;
+ *        two's complement, or unsigned with DATA_SIGNED = 0 (the output of a quantized_relu).
  * Output: one frame = N_OUT signed ACC_W accumulators, PAR_OUT a beat, tlast on the last.
  *
  * Each input beat is held for N_OUT/PAR_OUT cycles while a PAR_IN x PAR_OUT multiply array
@@ -28,7 +29,8 @@ module dense #(
     parameter N_OUT = 4,             // outputs per frame
     parameter PAR_IN = 1,            // inputs per beat
     parameter PAR_OUT = 1,           // outputs computed per cycle (and per output beat)
-    parameter DATA_W = 8,            // signed input width
+    parameter DATA_W = 8,            // input width
+    parameter DATA_SIGNED = 1,       // 0: unsigned inputs (after a ReLU), 0..2**DATA_W-1
     parameter WEIGHT_W = 8,          // signed weight width
     parameter ACC_W = 24,            // signed accumulator (output) width
     parameter WEIGHT_FILE = "dense_weights.mem",
@@ -55,6 +57,8 @@ localparam O_W = (OUT_GROUPS > 1) ? $clog2(OUT_GROUPS) : 1;
 localparam WORDS = IN_BEATS * OUT_GROUPS;
 localparam WA_W = (WORDS > 1) ? $clog2(WORDS) : 1;
 localparam WORD_W = PAR_OUT * PAR_IN * WEIGHT_W;
+localparam X_W = DATA_SIGNED != 0 ? DATA_W : DATA_W + 1;   // an input as a signed number
+localparam PROD_W = X_W + WEIGHT_W;                        // holds every product
 
 initial begin
     if (PAR_IN < 1 || N_IN < 1 || N_IN % PAR_IN != 0)
@@ -62,10 +66,11 @@ initial begin
     if (PAR_OUT < 1 || N_OUT < 1 || N_OUT % PAR_OUT != 0)
         $fatal(1, "dense: parameter N_OUT=%0d must be a positive multiple of PAR_OUT=%0d", N_OUT, PAR_OUT);
     if (DATA_W < 2 || DATA_W > 32) $fatal(1, "dense: parameter DATA_W=%0d must be 2..32", DATA_W);
+    if (DATA_SIGNED != 0 && DATA_SIGNED != 1) $fatal(1, "dense: parameter DATA_SIGNED=%0d must be 0 or 1", DATA_SIGNED);
     if (WEIGHT_W < 2 || WEIGHT_W > 32) $fatal(1, "dense: parameter WEIGHT_W=%0d must be 2..32", WEIGHT_W);
-    if (ACC_W < DATA_W + WEIGHT_W + $clog2(N_IN) || ACC_W > 62)
-        $fatal(1, "dense: parameter ACC_W=%0d must be DATA_W + WEIGHT_W + clog2(N_IN) = %0d .. 62 so the sum cannot wrap",
-               ACC_W, DATA_W + WEIGHT_W + $clog2(N_IN));
+    if (ACC_W < X_W + WEIGHT_W + $clog2(N_IN) || ACC_W > 62)
+        $fatal(1, "dense: parameter ACC_W=%0d must be DATA_W + WEIGHT_W + clog2(N_IN) (+1 unsigned data) = %0d .. 62 so the sum cannot wrap",
+               ACC_W, X_W + WEIGHT_W + $clog2(N_IN));
 end
 
 reg [WORD_W-1:0] weight_mem [0:WORDS-1];
@@ -102,22 +107,36 @@ wire [WORD_W-1:0] weights = weight_mem[WA_W'(beat_cnt) * WA_W'(OUT_GROUPS) + WA_
 wire [PAR_OUT*ACC_W-1:0] biases = bias_mem[group_cnt];
 
 // PAR_OUT sums of PAR_IN products each; the first input beat starts from the bias.
-reg signed [ACC_W-1:0]    sum;
-reg signed [DATA_W-1:0]   x;
-reg signed [WEIGHT_W-1:0] w;
+wire [PAR_OUT*PAR_IN*PROD_W-1:0] products;   // lane q*PAR_IN + p: input p times output q's weight
+
+genvar gq, gp;
+generate
+for (gq = 0; gq < PAR_OUT; gq = gq + 1) begin : g_out
+    for (gp = 0; gp < PAR_IN; gp = gp + 1) begin : g_in
+        weight_product #(
+            .DATA_W(DATA_W), .DATA_SIGNED(DATA_SIGNED), .WEIGHT_W(WEIGHT_W), .PRODUCT("mul"), .PROD_W(PROD_W)
+        ) u_product (
+            .x(s_axis_tdata[gp*DATA_W +: DATA_W]),
+            .w(weights[(gq*PAR_IN + gp)*WEIGHT_W +: WEIGHT_W]),
+            .p(products[(gq*PAR_IN + gp)*PROD_W +: PROD_W])
+        );
+    end
+end
+endgenerate
+
+reg signed [ACC_W-1:0] sum;
 integer p, q;
 
+/* verilator lint_off WIDTHEXPAND */  // signed operands sign-extend to ACC_W
 always @* begin
     for (q = 0; q < PAR_OUT; q = q + 1) begin
         sum = (beat_cnt == 0) ? biases[q*ACC_W +: ACC_W] : stored[q*ACC_W +: ACC_W];
-        for (p = 0; p < PAR_IN; p = p + 1) begin
-            x = s_axis_tdata[p*DATA_W +: DATA_W];
-            w = weights[(q*PAR_IN + p)*WEIGHT_W +: WEIGHT_W];
-            sum = sum + x * w;  // signed operands sign-extend to ACC_W before multiplying
-        end
+        for (p = 0; p < PAR_IN; p = p + 1)
+            sum = sum + $signed(products[(q*PAR_IN + p)*PROD_W +: PROD_W]);
         new_acc[q*ACC_W +: ACC_W] = sum;
     end
 end
+/* verilator lint_on WIDTHEXPAND */
 
 always @(posedge clk) begin
     if (m_axis_tready) out_valid_reg <= 1'b0;

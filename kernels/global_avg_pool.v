@@ -18,8 +18,9 @@ module global_avg_pool #(
     parameter T = 16,                // time steps per frame
     parameter CH = 4,                // channels
     parameter PAR = 1,               // channels per beat
-    parameter DATA_W = 8,            // signed activation width (input and output)
-    parameter ACC_W = 16,            // sum width, >= DATA_W + clog2(T)
+    parameter DATA_W = 8,            // activation width (input and output)
+    parameter DATA_SIGNED = 1,       // 0: unsigned activations (after a ReLU), in and out
+    parameter ACC_W = 16,            // signed sum width, >= DATA_W + clog2(T) (+1 unsigned data)
     parameter SHIFT = 4,             // output = sum / 2**SHIFT, rounded
     parameter [63:0] ROUNDING = "RND" // "TRN", "RND" or "RND_CONV"
 ) (
@@ -40,6 +41,7 @@ module global_avg_pool #(
 localparam GROUPS = CH / PAR;
 localparam G_W = (GROUPS > 1) ? $clog2(GROUPS) : 1;
 localparam T_W = (T > 1) ? $clog2(T) : 1;
+localparam X_W = DATA_SIGNED != 0 ? DATA_W : DATA_W + 1;   // an input as a signed number
 
 initial begin
     if (PAR < 1) $fatal(1, "global_avg_pool: parameter PAR=%0d must be >= 1", PAR);
@@ -47,9 +49,11 @@ initial begin
         $fatal(1, "global_avg_pool: parameter CH=%0d must be a multiple of PAR=%0d", CH, PAR);
     if (T < 1) $fatal(1, "global_avg_pool: parameter T=%0d must be >= 1", T);
     if (DATA_W < 2 || DATA_W > 32) $fatal(1, "global_avg_pool: parameter DATA_W=%0d must be 2..32", DATA_W);
-    if (ACC_W < DATA_W + $clog2(T) || ACC_W > 62)
-        $fatal(1, "global_avg_pool: parameter ACC_W=%0d must be DATA_W + clog2(T) = %0d .. 62 so the sum cannot wrap",
-               ACC_W, DATA_W + $clog2(T));
+    if (DATA_SIGNED != 0 && DATA_SIGNED != 1)
+        $fatal(1, "global_avg_pool: parameter DATA_SIGNED=%0d must be 0 or 1", DATA_SIGNED);
+    if (ACC_W < X_W + $clog2(T) || ACC_W > 62)
+        $fatal(1, "global_avg_pool: parameter ACC_W=%0d must be DATA_W + clog2(T) (+1 unsigned data) = %0d .. 62 so the sum cannot wrap",
+               ACC_W, X_W + $clog2(T));
     if (SHIFT < 0 || SHIFT >= ACC_W) $fatal(1, "global_avg_pool: parameter SHIFT=%0d must be 0..ACC_W-1", SHIFT);
 end
 
@@ -75,7 +79,8 @@ assign s_axis_tready = !sum_valid_reg || sum_ready;
 genvar i;
 generate
     for (i = 0; i < PAR; i = i + 1) begin : lane
-        wire signed [ACC_W-1:0] x = {{(ACC_W-DATA_W){s_axis_tdata[(i+1)*DATA_W-1]}}, s_axis_tdata[i*DATA_W +: DATA_W]};
+        wire signed [ACC_W-1:0] x = {{(ACC_W-DATA_W){DATA_SIGNED != 0 && s_axis_tdata[(i+1)*DATA_W-1]}},
+                                     s_axis_tdata[i*DATA_W +: DATA_W]};
         wire signed [ACC_W-1:0] s = (time_cnt == 0) ? {ACC_W{1'b0}} : stored[i*ACC_W +: ACC_W];
         assign new_sum[i*ACC_W +: ACC_W] = s + x;
     end
@@ -116,7 +121,7 @@ requant_relu #(
     .SHIFT(SHIFT),
     .ROUNDING(ROUNDING),
     .RELU(0),
-    .OUT_SIGNED(1)
+    .OUT_SIGNED(DATA_SIGNED)
 ) divide (
     .clk(clk),
     .rst(rst),

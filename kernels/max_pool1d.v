@@ -14,7 +14,8 @@ module max_pool1d #(
     parameter T = 16,                // time steps per input frame
     parameter CH = 4,                // channels
     parameter PAR = 1,               // channels per beat
-    parameter DATA_W = 8,            // signed activation width
+    parameter DATA_W = 8,            // activation width
+    parameter DATA_SIGNED = 1,       // 0: unsigned activations (after a ReLU)
     parameter POOL = 2               // window length and stride
 ) (
     input  wire                  clk,
@@ -40,6 +41,7 @@ pool1d_window #(
     .CH(CH),
     .PAR(PAR),
     .DATA_W(DATA_W),
+    .DATA_SIGNED(DATA_SIGNED),
     .POOL(POOL),
     .OP("MAX"),
     .OUT_W(DATA_W)

@@ -21,7 +21,7 @@ KERNEL = "avg_pool1d"
 EXTRA = ("pool1d_window", "requant_relu")  # the window sums, then the division stage
 GRID = [
     dict(T=12, CH=4, PAR=2, DATA_W=8, POOL=2, ROUNDING="RND"),
-    dict(T=10, CH=3, PAR=1, DATA_W=8, POOL=4, ROUNDING="RND_CONV"),  # T % POOL = 2 dropped
+    dict(T=10, CH=3, PAR=1, DATA_W=8, DATA_SIGNED=0, POOL=4, ROUNDING="RND_CONV"),  # unsigned; T % POOL = 2 dropped
     dict(T=8, CH=4, PAR=4, DATA_W=6, POOL=8, ROUNDING="TRN"),
 ]
 BAD = [
@@ -33,14 +33,15 @@ BAD = [
 
 def golden(frame: np.ndarray, params) -> np.ndarray:
     pool_log2 = params["POOL"].bit_length() - 1
-    out = ops.Fixed(params["DATA_W"], 0, rounding=params["ROUNDING"], saturation="SAT")
+    out = ops.Fixed(params["DATA_W"], 0, bool(params.get("DATA_SIGNED", 1)), params["ROUNDING"], "SAT")
     q, _ = ops.requantize(ops.sum_pool1d(frame, params["POOL"]), pool_log2, out)
     return q
 
 
 def activations(rng, n_frames, params) -> np.ndarray:
     """Random frames with extremes planted; all most-negative, all most-positive and all-zero frames."""
-    lo, hi = -(1 << (params["DATA_W"] - 1)), (1 << (params["DATA_W"] - 1)) - 1
+    data_type = ops.Fixed(params["DATA_W"], 0, bool(params.get("DATA_SIGNED", 1)))
+    lo, hi = data_type.min_int, data_type.max_int
     x = harness.edge_ints(rng, (n_frames, params["T"], params["CH"]), lo, hi)
     x[1], x[2], x[3] = lo, hi, 0
     return x
@@ -52,7 +53,7 @@ def test_avg_pool1d(params, sim):
     inputs = activations(rng, 5, params)
     expected = np.stack([golden(frame, params) for frame in inputs])
     stream = dict(in_par=params["PAR"], in_w=params["DATA_W"], out_par=params["PAR"],
-                  out_w=params["DATA_W"], out_signed=True)
+                  out_w=params["DATA_W"], out_signed=bool(params.get("DATA_SIGNED", 1)))
     harness.run(KERNEL, params, "test_avg_pool1d", sim, case={"stream": stream},
                 arrays={"inputs": inputs, "expected": expected}, extra_sources=EXTRA)
 

@@ -13,7 +13,7 @@ from hwgen.golden import ops
 from hwgen.rtl import memfile
 
 KERNEL = "conv1d_mac"
-SOURCES = ("line_buffer_1d", "conv1d_engine")
+SOURCES = ("line_buffer_1d", "weight_product", "conv1d_engine")
 GRID = [
     dict(DATA_W=8, WEIGHT_W=8, BIAS_W=16, ACC_W=24, CH_IN=4, CH_OUT=4, K=3, STRIDE=1, PADDING="same",
          T=8, IN_PAR=2, OUT_PAR=2),
@@ -21,30 +21,36 @@ GRID = [
          T=7, IN_PAR=3, OUT_PAR=2),                                     # pointwise, all inputs per cycle
     dict(DATA_W=8, WEIGHT_W=8, BIAS_W=20, ACC_W=22, CH_IN=4, CH_OUT=2, K=4, STRIDE=2, PADDING="same",
          T=9, IN_PAR=1, OUT_PAR=1),                                     # serial, tight accumulator
-    dict(DATA_W=8, WEIGHT_W=4, BIAS_W=12, ACC_W=18, CH_IN=2, CH_OUT=4, K=3, STRIDE=2, PADDING="same",
-         T=8, IN_PAR=2, OUT_PAR=2),                                     # TF strided 'same': 0 before, 1 after
+    dict(DATA_W=8, DATA_SIGNED=0, WEIGHT_W=4, BIAS_W=12, ACC_W=16, CH_IN=2, CH_OUT=4, K=3, STRIDE=2,
+         PADDING="same", T=8, IN_PAR=2, OUT_PAR=2),                     # unsigned data (0..255), minimal
+                                                                        # ACC_W; TF strided 'same': 0 before
 ]
 BAD = [
     (dict(CH_IN=3), "CH_IN"),
     (dict(CH_OUT=5), "CH_OUT"),
     (dict(ACC_W=18), "ACC_W"),   # narrower than an exact accumulator: refused, never wraps
+    (dict(DATA_SIGNED=0, ACC_W=20), "ACC_W"),   # enough for signed data, one bit short for unsigned
+    (dict(DATA_SIGNED=2), "DATA_SIGNED"),
 ]
 N_FRAMES = 3
 
 
-def limits(width: int) -> tuple[int, int]:
-    return -(1 << (width - 1)), (1 << (width - 1)) - 1
+def limits(width: int, signed: bool = True) -> tuple[int, int]:
+    t = ops.Fixed(width, 0, signed)
+    return t.min_int, t.max_int
 
 
 def make_case(params: dict, rng: np.random.Generator):
-    """Random data and weights with extremes planted; frame 1 is all most-negative data against
-    weights of the most negative value (the largest positive products), frame 2 all zeros."""
+    """Random data and weights with extremes planted; frame 1 is all data of the largest magnitude
+    (most negative, or the largest unsigned value) against weights of the most negative value (the
+    largest products), frame 2 all zeros."""
     p = params
-    d_lo, d_hi = limits(p["DATA_W"])
+    signed = bool(p.get("DATA_SIGNED", 1))
+    d_lo, d_hi = limits(p["DATA_W"], signed)
     w_lo, w_hi = limits(p["WEIGHT_W"])
     b_lo, b_hi = limits(p["BIAS_W"])
     x = harness.edge_ints(rng, (N_FRAMES, p["T"], p["CH_IN"]), d_lo, d_hi)
-    x[1] = d_lo
+    x[1] = d_lo if signed else d_hi
     x[2] = 0
     w = harness.edge_ints(rng, (p["K"], p["CH_IN"], p["CH_OUT"]), w_lo, w_hi)
     w[:, :, 0] = w_lo          # output channel 0: every product at its largest magnitude

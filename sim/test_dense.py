@@ -20,14 +20,16 @@ from hwgen.golden import ops
 from hwgen.rtl import memfile
 
 KERNEL = "dense"
+EXTRA = ("weight_product",)
 FILES = dict(WEIGHT_FILE="weights.mem", BIAS_FILE="bias.mem")  # relative: one build serves any weights
 GRID = [
     dict(N_IN=12, N_OUT=4, PAR_IN=2, PAR_OUT=2, DATA_W=8, WEIGHT_W=8, ACC_W=20, **FILES),
-    dict(N_IN=8, N_OUT=3, PAR_IN=1, PAR_OUT=1, DATA_W=8, WEIGHT_W=4, ACC_W=15, **FILES),
+    dict(N_IN=8, N_OUT=3, PAR_IN=1, PAR_OUT=1, DATA_W=8, DATA_SIGNED=0, WEIGHT_W=4, ACC_W=16, **FILES),  # unsigned
     dict(N_IN=9, N_OUT=6, PAR_IN=3, PAR_OUT=3, DATA_W=6, WEIGHT_W=6, ACC_W=16, **FILES),
 ]
 BAD = [
     (dict(ACC_W=19), "ACC_W"),   # 8 + 8 + clog2(12) = 20 bits needed
+    (dict(DATA_SIGNED=0, ACC_W=20), "ACC_W"),   # unsigned data need one more
     (dict(N_OUT=5), "N_OUT"),
     (dict(N_IN=13), "N_IN"),
 ]
@@ -50,7 +52,8 @@ def layer(rng, params):
 
 
 def activations(rng, n_frames, params) -> np.ndarray:
-    lo, hi = signed_range(params["DATA_W"])
+    data_type = ops.Fixed(params["DATA_W"], 0, bool(params.get("DATA_SIGNED", 1)))
+    lo, hi = data_type.min_int, data_type.max_int
     x = harness.edge_ints(rng, (n_frames, 1, params["N_IN"]), lo, hi)
     x[1], x[2], x[3] = lo, 0, hi
     return x
@@ -65,14 +68,14 @@ def test_dense(params, sim):
     assert np.abs(expected).max() < 1 << (params["ACC_W"] - 1), "test data overflow ACC_W"
     stream = dict(in_par=params["PAR_IN"], in_w=params["DATA_W"], out_par=params["PAR_OUT"],
                   out_w=params["ACC_W"], out_signed=True, cycles_per_beat=params["N_OUT"] // params["PAR_OUT"])
-    harness.run(KERNEL, params, "test_dense", sim, case={"stream": stream},
+    harness.run(KERNEL, params, "test_dense", sim, case={"stream": stream}, extra_sources=EXTRA,
                 arrays={"inputs": inputs, "expected": expected},
                 files={"weights.mem": lambda path: memfile.write_dense(path.parent, w, b, params)})
 
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])
 def test_dense_rejects_bad_parameter(bad, name):
-    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
+    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus", extra_sources=EXTRA)
     assert status != 0, f"{bad} elaborated without error"
     assert f"parameter {name}" in log, log
 

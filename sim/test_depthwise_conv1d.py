@@ -13,28 +13,32 @@ from hwgen.golden import ops
 from hwgen.rtl import memfile
 
 KERNEL = "depthwise_conv1d"
-SOURCES = ("line_buffer_1d",)
+SOURCES = ("line_buffer_1d", "weight_product")
 GRID = [
     dict(DATA_W=8, WEIGHT_W=8, BIAS_W=16, ACC_W=20, CH=4, K=3, STRIDE=1, PADDING="same", T=8, PAR=2),
     dict(DATA_W=5, WEIGHT_W=4, BIAS_W=8, ACC_W=12, CH=6, K=5, STRIDE=2, PADDING="valid", T=11, PAR=3),
     dict(DATA_W=8, WEIGHT_W=8, BIAS_W=12, ACC_W=19, CH=2, K=4, STRIDE=1, PADDING="same", T=7, PAR=1),
-    dict(DATA_W=8, WEIGHT_W=6, BIAS_W=12, ACC_W=17, CH=4, K=3, STRIDE=2, PADDING="same", T=8, PAR=4),  # TF: 0 before
+    dict(DATA_W=8, DATA_SIGNED=0, WEIGHT_W=6, BIAS_W=12, ACC_W=17, CH=4, K=3, STRIDE=2, PADDING="same", T=8,
+         PAR=4),  # unsigned data, minimal ACC_W; TF strided 'same': 0 before
 ]
 BAD = [
     (dict(CH=5), "CH"),
     (dict(ACC_W=16), "ACC_W"),
+    (dict(DATA_SIGNED=0, ACC_W=17), "ACC_W"),   # enough for signed data, one bit short for unsigned
 ]
 N_FRAMES = 3
 
 
 def make_case(p: dict, rng: np.random.Generator):
     """Random data and weights with extremes planted; channel 0's filter is all most-negative
-    weights, so frame 1 (all most-negative data) reaches the largest positive sum; frame 2 is zeros."""
-    d_lo, d_hi = -(1 << (p["DATA_W"] - 1)), (1 << (p["DATA_W"] - 1)) - 1
+    weights, so frame 1 (all data of the largest magnitude) reaches the largest sum; frame 2 is zeros."""
+    signed = bool(p.get("DATA_SIGNED", 1))
+    data_type = ops.Fixed(p["DATA_W"], 0, signed)
+    d_lo, d_hi = data_type.min_int, data_type.max_int
     w_lo, w_hi = -(1 << (p["WEIGHT_W"] - 1)), (1 << (p["WEIGHT_W"] - 1)) - 1
     b_lo, b_hi = -(1 << (p["BIAS_W"] - 1)), (1 << (p["BIAS_W"] - 1)) - 1
     x = harness.edge_ints(rng, (N_FRAMES, p["T"], p["CH"]), d_lo, d_hi)
-    x[1] = d_lo
+    x[1] = d_lo if signed else d_hi
     x[2] = 0
     w = harness.edge_ints(rng, (p["K"], p["CH"]), w_lo, w_hi)
     w[:, 0] = w_lo

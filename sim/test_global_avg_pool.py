@@ -21,7 +21,7 @@ KERNEL = "global_avg_pool"
 EXTRA = ("requant_relu",)  # the division stage
 GRID = [
     dict(T=16, CH=4, PAR=2, DATA_W=8, ACC_W=12, SHIFT=4, ROUNDING="RND"),       # exact mean, minimal ACC_W
-    dict(T=25, CH=3, PAR=1, DATA_W=8, ACC_W=13, SHIFT=5, ROUNDING="RND_CONV"),  # T not a power of two
+    dict(T=25, CH=3, PAR=1, DATA_W=8, DATA_SIGNED=0, ACC_W=14, SHIFT=5, ROUNDING="RND_CONV"),  # unsigned; T not 2**n
     dict(T=8, CH=8, PAR=4, DATA_W=8, ACC_W=16, SHIFT=0, ROUNDING="TRN"),        # raw sums: saturation
 ]
 BAD = [
@@ -32,7 +32,7 @@ BAD = [
 
 
 def golden(frame: np.ndarray, params) -> np.ndarray:
-    out = ops.Fixed(params["DATA_W"], 0, rounding=params["ROUNDING"], saturation="SAT")
+    out = ops.Fixed(params["DATA_W"], 0, bool(params.get("DATA_SIGNED", 1)), params["ROUNDING"], "SAT")
     q, _ = ops.requantize(ops.global_sum(frame), params["SHIFT"], out)
     return q[None, :]
 
@@ -40,7 +40,8 @@ def golden(frame: np.ndarray, params) -> np.ndarray:
 def activations(rng, n_frames, params) -> np.ndarray:
     """Random frames with extremes planted; all most-negative (the largest-magnitude sum), all
     most-positive and all-zero frames."""
-    lo, hi = -(1 << (params["DATA_W"] - 1)), (1 << (params["DATA_W"] - 1)) - 1
+    data_type = ops.Fixed(params["DATA_W"], 0, bool(params.get("DATA_SIGNED", 1)))
+    lo, hi = data_type.min_int, data_type.max_int
     x = harness.edge_ints(rng, (n_frames, params["T"], params["CH"]), lo, hi)
     x[1], x[2], x[3] = lo, hi, 0
     return x
@@ -52,7 +53,7 @@ def test_global_avg_pool(params, sim):
     inputs = activations(rng, 5, params)
     expected = np.stack([golden(frame, params) for frame in inputs])
     stream = dict(in_par=params["PAR"], in_w=params["DATA_W"], out_par=params["PAR"],
-                  out_w=params["DATA_W"], out_signed=True)
+                  out_w=params["DATA_W"], out_signed=bool(params.get("DATA_SIGNED", 1)))
     harness.run(KERNEL, params, "test_global_avg_pool", sim, case={"stream": stream},
                 arrays={"inputs": inputs, "expected": expected}, extra_sources=EXTRA)
 

@@ -14,7 +14,7 @@ from hwgen.golden import ops
 from hwgen.rtl import memfile
 
 KERNEL = "shift_conv1d"
-SOURCES = ("line_buffer_1d", "conv1d_engine")
+SOURCES = ("line_buffer_1d", "weight_product", "conv1d_engine")
 GRID = [
     dict(DATA_W=8, MAX_SHIFT=7, BIAS_W=16, ACC_W=24, CH_IN=4, CH_OUT=4, K=3, STRIDE=1, PADDING="same",
          T=8, IN_PAR=2, OUT_PAR=2),
@@ -22,11 +22,13 @@ GRID = [
          T=6, IN_PAR=4, OUT_PAR=1),                                     # pointwise, tight accumulator
     dict(DATA_W=8, MAX_SHIFT=12, BIAS_W=16, ACC_W=26, CH_IN=2, CH_OUT=2, K=5, STRIDE=2, PADDING="same",
          T=9, IN_PAR=1, OUT_PAR=2),                                     # 4-bit shifts, stride 2
-    dict(DATA_W=8, MAX_SHIFT=4, BIAS_W=12, ACC_W=18, CH_IN=2, CH_OUT=2, K=3, STRIDE=3, PADDING="same",
-         T=9, IN_PAR=2, OUT_PAR=1),                                     # TF strided 'same': no padding
+    dict(DATA_W=8, DATA_SIGNED=0, MAX_SHIFT=4, BIAS_W=12, ACC_W=17, CH_IN=2, CH_OUT=2, K=3, STRIDE=3,
+         PADDING="same", T=9, IN_PAR=2, OUT_PAR=1),                     # unsigned data, minimal ACC_W;
+                                                                        # TF strided 'same': no padding
 ]
 BAD = [
     (dict(ACC_W=19), "ACC_W"),
+    (dict(DATA_SIGNED=0, ACC_W=20), "ACC_W"),   # enough for signed data, one bit short for unsigned
     (dict(CH_IN=3), "CH_IN"),
 ]
 N_FRAMES = 3
@@ -34,11 +36,13 @@ N_FRAMES = 3
 
 def make_case(p: dict, rng: np.random.Generator):
     """Random data (extremes planted) and po2 weights; output channel 0 has every weight at
-    -2**MAX_SHIFT, so frame 1 (all most-negative data) reaches the largest positive sum."""
-    d_lo, d_hi = -(1 << (p["DATA_W"] - 1)), (1 << (p["DATA_W"] - 1)) - 1
+    -2**MAX_SHIFT, so frame 1 (all data of the largest magnitude) reaches the largest sum."""
+    signed = bool(p.get("DATA_SIGNED", 1))
+    data_type = ops.Fixed(p["DATA_W"], 0, signed)
+    d_lo, d_hi = data_type.min_int, data_type.max_int
     b_lo, b_hi = -(1 << (p["BIAS_W"] - 1)), (1 << (p["BIAS_W"] - 1)) - 1
     x = harness.edge_ints(rng, (N_FRAMES, p["T"], p["CH_IN"]), d_lo, d_hi)
-    x[1] = d_lo
+    x[1] = d_lo if signed else d_hi
     x[2] = 0
     shape = (p["K"], p["CH_IN"], p["CH_OUT"])
     sign = rng.integers(-1, 2, size=shape)

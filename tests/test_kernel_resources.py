@@ -39,7 +39,7 @@ def test_stat_parsing_groups_primitives():
 def test_defaults_and_dependencies_come_from_the_sources():
     defaults = synth.kernel_defaults("conv1d_mac")
     assert defaults["PADDING"] == "same" and isinstance(defaults["CH_IN"], int)
-    assert synth.kernel_dependencies("conv1d_mac") == ["line_buffer_1d", "conv1d_engine"]
+    assert synth.kernel_dependencies("conv1d_mac") == ["line_buffer_1d", "weight_product", "conv1d_engine"]
 
 
 @needs_yosys

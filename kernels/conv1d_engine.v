@@ -13,12 +13,15 @@
  *      PADDING) bit for bit. tlast on the frame's last beat.
  *
  * Data flow: an embedded line_buffer_1d turns the input into window beats (K taps x IN_PAR
- * channels). One output time step's CH_IN/IN_PAR window beats are stored, then re-read once per
- * output group: every cycle multiplies one window beat by the weights of OUT_PAR output channels
- * (K*IN_PAR*OUT_PAR products per cycle, summed per output channel, accumulated over the input
- * groups). Cycles per output time step: CH_IN/IN_PAR (load) + (CH_IN/IN_PAR)*(CH_OUT/OUT_PAR).
- * Three pipeline stages (operands, product sums, accumulate) all stall together while the output
- * register is full, so backpressure never drops or duplicates a beat.
+ * channels). One output time step's G_IN = CH_IN/IN_PAR window beats are stored, then re-read once
+ * per output group: every cycle multiplies one window beat by the weights of OUT_PAR output
+ * channels (K*IN_PAR*OUT_PAR products per cycle, summed per output channel, accumulated over the
+ * input groups). The window store has two banks: the next step's beats load while the current
+ * step issues, so an output time step costs G_IN*G_OUT cycles (G_OUT = CH_OUT/OUT_PAR) when the
+ * issue is the bottleneck, or the STRIDE*G_IN input beats that feed it when the input is.
+ * The three issue stages (operands, product sums, accumulate) stall together while the output
+ * register is full, so backpressure never drops or duplicates a beat; the loader keeps filling
+ * the free bank meanwhile.
  *
  * Weights: WEIGHT_FILE ($readmemh) holds (CH_OUT/OUT_PAR)*(CH_IN/IN_PAR) words; word og*G_IN+ig
  * packs OUT_PAR*K*IN_PAR weights, lane (j*K + k)*IN_PAR + i = w[k][ig*IN_PAR+i][og*OUT_PAR+j]
@@ -128,7 +131,8 @@ line_buffer_1d #(
 );
 
 // ---------------------------------------------------------------- memories
-reg [WIN_W-1:0] window_buf [0:G_IN-1];
+// two banks of one time step's window beats: the loader fills one while the issuer reads the other
+reg [WIN_W-1:0] window_buf [0:2*(1<<GI_W)-1];       // address {bank, index}
 reg [WWORD_W-1:0] weight_rom [0:N_WWORDS-1];
 reg [OUT_PAR*BIAS_W-1:0] bias_rom [0:G_OUT-1];
 
@@ -137,49 +141,63 @@ initial begin
     $readmemh(BIAS_FILE, bias_rom);
 end
 
-// ---------------------------------------------------------------- sequencer: load, then issue
-wire ce = !m_axis_tvalid || m_axis_tready;   // the whole pipeline advances together
-reg loading;                                  // 1: storing window beats, 0: issuing products
+// ---------------------------------------------------------------- loader: window beats -> a free bank
+wire ce = !m_axis_tvalid || m_axis_tready;   // the issue pipeline advances together
+reg [1:0] bank_full;                          // bank b holds a whole time step not yet issued
+reg [1:0] bank_tlast;                         // ... and that step ends the frame
+reg load_bank;
 reg [GI_W-1:0] load_idx;
-reg step_last;                                // this time step ends the frame
+
+assign win_tready = !bank_full[load_bank];
+wire load = win_tvalid && win_tready;
+// a frame's first window beat always lands in slot 0: a frame abandoned mid-row cannot shift the next
+wire [GI_W-1:0] store_idx = win_tuser ? {GI_W{1'b0}} : load_idx;
+wire load_done = load && store_idx == LAST_IG;
+
+always @(posedge clk)
+    if (load)
+        window_buf[{load_bank, store_idx}] <= win_tdata;
+
+// ---------------------------------------------------------------- issuer: one (ig, og) beat a cycle
+reg issue_bank;
 reg [GI_W-1:0] ig;
 reg [GO_W-1:0] og;
 reg [WA_W-1:0] w_addr;                        // og*G_IN + ig, counted instead of multiplied
-
-assign win_tready = loading;
-// a frame's first window beat always lands in slot 0: a frame abandoned mid-row cannot shift the next
-wire [GI_W-1:0] store_idx = win_tuser ? {GI_W{1'b0}} : load_idx;
-
-always @(posedge clk)
-    if (loading && win_tvalid)
-        window_buf[store_idx] <= win_tdata;
+wire issuing = bank_full[issue_bank];
+wire issue_done = issuing && ce && ig == LAST_IG && og == LAST_OG;
 
 always @(posedge clk) begin
-    if (loading && win_tvalid) begin
+    if (load) begin
         load_idx <= store_idx == LAST_IG ? {GI_W{1'b0}} : store_idx + 1'b1;
-        if (store_idx == LAST_IG) begin
-            loading <= 1'b0;
-            step_last <= win_tlast;
+        if (load_done) begin
+            bank_tlast[load_bank] <= win_tlast;
+            load_bank <= !load_bank;
         end
     end
-    if (!loading && ce) begin
+    if (issuing && ce) begin
         ig <= ig == LAST_IG ? {GI_W{1'b0}} : ig + 1'b1;
         w_addr <= w_addr + 1'b1;
-        if (ig == LAST_IG) begin
+        if (ig == LAST_IG)
             og <= og == LAST_OG ? {GO_W{1'b0}} : og + 1'b1;
-            if (og == LAST_OG) begin
-                loading <= 1'b1;
-                w_addr <= {WA_W{1'b0}};
-            end
+        if (issue_done) begin
+            w_addr <= {WA_W{1'b0}};
+            issue_bank <= !issue_bank;
         end
     end
+    // the loader only fills a free bank and the issuer only empties a full one: never the same bank
+    if (load_done)
+        bank_full[load_bank] <= 1'b1;
+    if (issue_done)
+        bank_full[issue_bank] <= 1'b0;
     if (rst) begin
-        loading <= 1'b1;
+        bank_full <= 2'b00;
+        bank_tlast <= 2'b00;
+        load_bank <= 1'b0;
+        issue_bank <= 1'b0;
         load_idx <= {GI_W{1'b0}};
         ig <= {GI_W{1'b0}};
         og <= {GO_W{1'b0}};
         w_addr <= {WA_W{1'b0}};
-        step_last <= 1'b0;
     end
 end
 
@@ -191,13 +209,13 @@ reg [OUT_PAR*BIAS_W-1:0] s1_bias;
 
 always @(posedge clk) begin
     if (ce) begin
-        s1_valid <= !loading;
-        s1_window <= window_buf[ig];
+        s1_valid <= issuing;
+        s1_window <= window_buf[{issue_bank, ig}];
         s1_weights <= weight_rom[w_addr];
         s1_bias <= bias_rom[og];
         s1_first <= ig == {GI_W{1'b0}};
         s1_last_in <= ig == LAST_IG;
-        s1_tlast <= step_last && ig == LAST_IG && og == LAST_OG;
+        s1_tlast <= bank_tlast[issue_bank] && ig == LAST_IG && og == LAST_OG;
     end
     if (rst)
         s1_valid <= 1'b0;

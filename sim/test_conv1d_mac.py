@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import zlib
 
+import cycle_count
 import harness
 import numpy as np
 import pytest
-from stream_checks import frames_full_rate, frames_idle_and_backpressure, reset_mid_frame, short_frame_resync  # noqa: F401  (cocotb finds the tests it runs in this module)
+from cycle_count import frame_cycles  # noqa: F401  (cocotb finds the tests it runs in this module)
+from stream_checks import frames_full_rate, frames_idle_and_backpressure, reset_mid_frame, short_frame_resync  # noqa: F401
 
 from hwgen.golden import ops
 from hwgen.rtl import memfile
@@ -67,14 +69,17 @@ def cycles_per_input_beat(p: dict) -> int:
 
 
 @pytest.mark.parametrize("params, sim", harness.cases(GRID))
-def test_conv1d_mac(params, sim):
+def test_conv1d_mac(params, sim, tmp_path):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
     x, w, b, expected = make_case(params, rng)
     stream = dict(in_par=params["IN_PAR"], in_w=params["DATA_W"], out_par=params["OUT_PAR"],
                   out_w=params["ACC_W"], out_signed=True, cycles_per_beat=cycles_per_input_beat(params))
-    harness.run(KERNEL, params, "test_conv1d_mac", sim, extra_sources=SOURCES, case={"stream": stream},
+    report = tmp_path / "cycles.json"
+    harness.run(KERNEL, params, "test_conv1d_mac", sim, extra_sources=SOURCES,
+                case={"stream": stream, "cycles_report": str(report)},
                 arrays={"inputs": x, "expected": expected},
                 files={"weights.mem": lambda path: memfile.write_conv1d(path.parent, w, b, params)})
+    cycle_count.check_conv_engine_cycles(report, params)
 
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import zlib
 
+import cycle_count
 import harness
 import numpy as np
 import pytest
-from stream_checks import frames_full_rate, frames_idle_and_backpressure, reset_mid_frame, short_frame_resync  # noqa: F401  (cocotb finds the tests it runs in this module)
+from cycle_count import frame_cycles  # noqa: F401  (cocotb finds the tests it runs in this module)
+from stream_checks import frames_full_rate, frames_idle_and_backpressure, reset_mid_frame, short_frame_resync  # noqa: F401
 
 from hwgen.golden import ops
 from hwgen.rtl import memfile
@@ -55,15 +57,18 @@ def make_case(p: dict, rng: np.random.Generator):
 
 
 @pytest.mark.parametrize("params, sim", harness.cases(GRID))
-def test_shift_conv1d(params, sim):
+def test_shift_conv1d(params, sim, tmp_path):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
     x, w, b, expected = make_case(params, rng)
     cycles = max(1, (1 + params["CH_OUT"] // params["OUT_PAR"]) // params["STRIDE"])
     stream = dict(in_par=params["IN_PAR"], in_w=params["DATA_W"], out_par=params["OUT_PAR"],
                   out_w=params["ACC_W"], out_signed=True, cycles_per_beat=cycles)
-    harness.run(KERNEL, params, "test_shift_conv1d", sim, extra_sources=SOURCES, case={"stream": stream},
+    report = tmp_path / "cycles.json"
+    harness.run(KERNEL, params, "test_shift_conv1d", sim, extra_sources=SOURCES,
+                case={"stream": stream, "cycles_report": str(report)},
                 arrays={"inputs": x, "expected": expected},
                 files={"weights.mem": lambda path: memfile.write_shift_conv1d(path.parent, w, b, params)})
+    cycle_count.check_conv_engine_cycles(report, params)
 
 
 def test_shift_product_is_the_golden_multiply():

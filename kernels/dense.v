@@ -10,19 +10,24 @@
  *        two's complement, or unsigned with DATA_SIGNED = 0 (the output of a quantized_relu).
  * Output: one frame = N_OUT signed ACC_W accumulators, PAR_OUT a beat, tlast on the last.
  *
- * Each input beat is held for N_OUT/PAR_OUT cycles while a PAR_IN x PAR_OUT multiply array
+ * Each input beat is held for N_OUT/PAR_OUT cycles while a PAR_IN x PAR_OUT product array
  * updates one group of PAR_OUT accumulators a cycle; the last input beat streams the finished
  * accumulators straight out. Throughput: one input beat per N_OUT/PAR_OUT cycles.
+ * PRODUCT "mul": multipliers (DSP48). PRODUCT "shift": power-of-two weights (sign, shift
+ * 0..MAX_SHIFT), a shift and a conditional negation per product, no multiplier (weight_product.v).
  *
- * Memory files ($readmemh, one hex word per line, lanes of two's complement, lane 0 lowest),
- * written by hwgen.rtl.memfile.write_dense; with w the golden (N_IN, N_OUT) matrix:
+ * Memory files ($readmemh, one hex word per line, lane 0 lowest), written by
+ * hwgen.rtl.memfile.write_dense; with w the golden (N_IN, N_OUT) matrix:
  *   WEIGHT_FILE: IN_BEATS*OUT_GROUPS words of PAR_OUT*PAR_IN lanes of WEIGHT_W bits;
  *                word b*OUT_GROUPS + og, lane j*PAR_IN + i = w[b*PAR_IN + i, og*PAR_OUT + j]
- *                (the weights of one cycle sit in one word: one ROM read a cycle);
+ *                (the weights of one cycle sit in one word: one ROM read a cycle); two's
+ *                complement ("mul") or codes {sign[1:0], shift} ("shift", WEIGHT_W = 2 +
+ *                clog2(MAX_SHIFT+1); sign 01 = +1, 11 = -1, 00 = 0);
  *   BIAS_FILE:   OUT_GROUPS words of PAR_OUT lanes of ACC_W bits; word og, lane j = bias[og*PAR_OUT + j],
  *                already aligned to the accumulator's binary point.
- * ACC_W >= DATA_W + WEIGHT_W + clog2(N_IN) is checked: the sum of products cannot wrap, and a
- * bias that fits ACC_W-1 bits leaves the total in range.
+ * ACC_W >= DATA_W + WEIGHT_W + clog2(N_IN) (+1 for unsigned data; MAX_SHIFT + 1 in place of
+ * WEIGHT_W for shift weights) is checked: the sum of products cannot wrap, and a bias that fits
+ * ACC_W-1 bits leaves the total in range.
  */
 module dense #(
     parameter N_IN = 16,             // inputs per frame
@@ -31,7 +36,9 @@ module dense #(
     parameter PAR_OUT = 1,           // outputs computed per cycle (and per output beat)
     parameter DATA_W = 8,            // input width
     parameter DATA_SIGNED = 1,       // 0: unsigned inputs (after a ReLU), 0..2**DATA_W-1
-    parameter WEIGHT_W = 8,          // signed weight width
+    parameter WEIGHT_W = 8,          // "mul": signed weight width; "shift": 2 + clog2(MAX_SHIFT+1)
+    parameter PRODUCT = "mul",       // "mul" or "shift" (power-of-two weights, no multiplier)
+    parameter MAX_SHIFT = 7,         // "shift": largest shift amount
     parameter ACC_W = 24,            // signed accumulator (output) width
     parameter WEIGHT_FILE = "dense_weights.mem",
     parameter BIAS_FILE = "dense_bias.mem"
@@ -58,7 +65,14 @@ localparam WORDS = IN_BEATS * OUT_GROUPS;
 localparam WA_W = (WORDS > 1) ? $clog2(WORDS) : 1;
 localparam WORD_W = PAR_OUT * PAR_IN * WEIGHT_W;
 localparam X_W = DATA_SIGNED != 0 ? DATA_W : DATA_W + 1;   // an input as a signed number
-localparam PROD_W = X_W + WEIGHT_W;                        // holds every product
+/* verilator lint_off WIDTHEXPAND */  // strings of different lengths compare fine
+localparam IS_SHIFT = (PRODUCT == "shift");
+localparam IS_MUL = (PRODUCT == "mul");
+/* verilator lint_on WIDTHEXPAND */
+localparam SHIFT_W = MAX_SHIFT > 0 ? $clog2(MAX_SHIFT + 1) : 1;
+localparam W_MAG = IS_SHIFT ? MAX_SHIFT : WEIGHT_W - 1;     // log2 of the largest weight magnitude
+localparam PROD_W = X_W + W_MAG + 1;                       // holds every product
+localparam ACC_MIN = X_W + W_MAG + 1 + $clog2(N_IN);       // sum + a bias of ACC_W-1 bits cannot wrap
 
 initial begin
     if (PAR_IN < 1 || N_IN < 1 || N_IN % PAR_IN != 0)
@@ -67,10 +81,14 @@ initial begin
         $fatal(1, "dense: parameter N_OUT=%0d must be a positive multiple of PAR_OUT=%0d", N_OUT, PAR_OUT);
     if (DATA_W < 2 || DATA_W > 32) $fatal(1, "dense: parameter DATA_W=%0d must be 2..32", DATA_W);
     if (DATA_SIGNED != 0 && DATA_SIGNED != 1) $fatal(1, "dense: parameter DATA_SIGNED=%0d must be 0 or 1", DATA_SIGNED);
-    if (WEIGHT_W < 2 || WEIGHT_W > 32) $fatal(1, "dense: parameter WEIGHT_W=%0d must be 2..32", WEIGHT_W);
-    if (ACC_W < X_W + WEIGHT_W + $clog2(N_IN) || ACC_W > 62)
-        $fatal(1, "dense: parameter ACC_W=%0d must be DATA_W + WEIGHT_W + clog2(N_IN) (+1 unsigned data) = %0d .. 62 so the sum cannot wrap",
-               ACC_W, X_W + WEIGHT_W + $clog2(N_IN));
+    if (!IS_MUL && !IS_SHIFT) $fatal(1, "dense: parameter PRODUCT must be \"mul\" or \"shift\"");
+    if (IS_MUL && (WEIGHT_W < 2 || WEIGHT_W > 32)) $fatal(1, "dense: parameter WEIGHT_W=%0d must be 2..32", WEIGHT_W);
+    if (IS_SHIFT && (MAX_SHIFT < 0 || MAX_SHIFT > 30)) $fatal(1, "dense: parameter MAX_SHIFT=%0d must be 0..30", MAX_SHIFT);
+    if (IS_SHIFT && WEIGHT_W != SHIFT_W + 2)
+        $fatal(1, "dense: parameter WEIGHT_W=%0d must be 2 + clog2(MAX_SHIFT+1) = %0d for shift weights", WEIGHT_W, SHIFT_W + 2);
+    if (ACC_W < ACC_MIN || ACC_W > 62)
+        $fatal(1, "dense: parameter ACC_W=%0d must be %0d .. 62 so the sum cannot wrap (DATA_W + WEIGHT_W + clog2(N_IN), +1 for unsigned data; MAX_SHIFT + 1 in place of WEIGHT_W for shift weights)",
+               ACC_W, ACC_MIN);
 end
 
 reg [WORD_W-1:0] weight_mem [0:WORDS-1];
@@ -114,7 +132,8 @@ generate
 for (gq = 0; gq < PAR_OUT; gq = gq + 1) begin : g_out
     for (gp = 0; gp < PAR_IN; gp = gp + 1) begin : g_in
         weight_product #(
-            .DATA_W(DATA_W), .DATA_SIGNED(DATA_SIGNED), .WEIGHT_W(WEIGHT_W), .PRODUCT("mul"), .PROD_W(PROD_W)
+            .DATA_W(DATA_W), .DATA_SIGNED(DATA_SIGNED), .WEIGHT_W(WEIGHT_W), .PRODUCT(PRODUCT),
+            .MAX_SHIFT(MAX_SHIFT), .PROD_W(PROD_W)
         ) u_product (
             .x(s_axis_tdata[gp*DATA_W +: DATA_W]),
             .w(weights[(gq*PAR_IN + gp)*WEIGHT_W +: WEIGHT_W]),

@@ -46,3 +46,15 @@ def test_defaults_and_dependencies_come_from_the_sources():
 def test_unknown_parameter_is_refused():
     with pytest.raises(HwgenError, match="NOT_A_PARAM"):
         synth.synthesize("conv1d_mac", {"NOT_A_PARAM": 1})
+
+
+@needs_yosys
+@pytest.mark.parametrize("kernel, shape", [
+    ("depthwise_conv1d", dict(CH=2, PAR=2, K=3, T=8, DATA_W=16, BIAS_W=16, ACC_W=40)),
+    ("dense", dict(N_IN=4, N_OUT=2, PAR_IN=2, PAR_OUT=1, DATA_W=16, ACC_W=40)),
+])
+def test_shift_product_removes_the_multipliers(kernel, shape):
+    """PRODUCT="shift" (a string parameter, set through yosys chparam) leaves no DSP48 in a shape
+    whose 16-bit products would each take one (the "mul" builds: bench/kernels.py)."""
+    shift = synth.synthesize(kernel, {**shape, "PRODUCT": "shift", "MAX_SHIFT": 15, "WEIGHT_W": 6})
+    assert shift["DSP48E1"] == 0 and shift["LUT"] > 0 and shift["CARRY4"] > 0, shift

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from hwgen.errors import HwgenError
+from hwgen.golden import ops
 from hwgen.paths import KERNELS_DIR
 from hwgen.rtl import memfile
 
@@ -84,35 +85,37 @@ def _signed(rng, width: int, shape) -> np.ndarray:
     return rng.integers(-(1 << (width - 1)), 1 << (width - 1), size=shape)
 
 
-def _conv_files(p: Mapping, rng) -> dict:
-    shape = (p["K"], p["CH_IN"], p["CH_OUT"])
-    if p.get("PRODUCT", "mul") == "shift" or "MAX_SHIFT" in p and "WEIGHT_W" not in p:
-        sign, shift = rng.integers(-1, 2, size=shape), rng.integers(0, p["MAX_SHIFT"] + 1, size=shape)
-        words = memfile.conv1d_weight_words(memfile.po2_codes(sign, shift, p["MAX_SHIFT"]), p["IN_PAR"], p["OUT_PAR"])
-        weights = (words, 2 + memfile.shift_width(p["MAX_SHIFT"]), False)
-    else:
-        words = memfile.conv1d_weight_words(_signed(rng, p["WEIGHT_W"], shape), p["IN_PAR"], p["OUT_PAR"])
-        weights = (words, p["WEIGHT_W"], True)
-    bias = memfile.bias_words(_signed(rng, p["BIAS_W"], (p["CH_OUT"],)), p["OUT_PAR"])
-    return {"WEIGHT_FILE": weights, "BIAS_FILE": (bias, p["BIAS_W"], True)}
+def _product(p: Mapping) -> str:
+    """shift_conv1d has MAX_SHIFT and no WEIGHT_W; the others say PRODUCT (default "mul")."""
+    return "shift" if p.get("PRODUCT") == "shift" or ("MAX_SHIFT" in p and "WEIGHT_W" not in p) else "mul"
 
 
-def _depthwise_files(p: Mapping, rng) -> dict:
-    w = memfile.depthwise_weight_words(_signed(rng, p["WEIGHT_W"], (p["K"], p["CH"])), p["PAR"])
-    b = memfile.bias_words(_signed(rng, p["BIAS_W"], (p["CH"],)), p["PAR"], "CH")
-    return {"WEIGHT_FILE": (w, p["WEIGHT_W"], True), "BIAS_FILE": (b, p["BIAS_W"], True)}
+def _weights(rng, shape, p: Mapping) -> np.ndarray:
+    """Random integer weights as a kernel with parameters `p` takes them (po2 for shift kernels)."""
+    if _product(p) == "shift":
+        return ops.po2_to_int(rng.integers(-1, 2, size=shape), rng.integers(0, p["MAX_SHIFT"] + 1, size=shape))
+    return _signed(rng, p["WEIGHT_W"], shape)
 
 
-def _dense_files(p: Mapping, rng) -> dict:
-    """kernels/dense.v (RTL-2): IN_BEATS*OUT_GROUPS words of PAR_OUT*PAR_IN weights, OUT_GROUPS
-    words of PAR_OUT ACC_W-bit biases (see the header of dense.v)."""
-    n_words = (p["N_IN"] // p["PAR_IN"]) * (p["N_OUT"] // p["PAR_OUT"])
-    w = _signed(rng, p["WEIGHT_W"], (n_words, p["PAR_OUT"] * p["PAR_IN"]))
-    b = _signed(rng, p["ACC_W"] - 8, (p["N_OUT"] // p["PAR_OUT"], p["PAR_OUT"]))
-    return {"WEIGHT_FILE": (w, p["WEIGHT_W"], True), "BIAS_FILE": (b, p["ACC_W"], True)}
+def _conv_files(p: Mapping, rng, folder: Path) -> dict:
+    w = _weights(rng, (p["K"], p["CH_IN"], p["CH_OUT"]), p)
+    b = _signed(rng, p["BIAS_W"], (p["CH_OUT"],))
+    write = memfile.write_shift_conv1d if _product(p) == "shift" else memfile.write_conv1d
+    return write(folder, w, b, p)
 
 
-MEMORY_FILES: dict[str, Callable[[Mapping, np.random.Generator], dict]] = {
+def _depthwise_files(p: Mapping, rng, folder: Path) -> dict:
+    w = _weights(rng, (p["K"], p["CH"]), p)
+    return memfile.write_depthwise_conv1d(folder, w, _signed(rng, p["BIAS_W"], (p["CH"],)), p)
+
+
+def _dense_files(p: Mapping, rng, folder: Path) -> dict:
+    """Biases of ACC_W - 8 bits: dense.v needs them to fit ACC_W - 1 bits."""
+    w = _weights(rng, (p["N_IN"], p["N_OUT"]), p)
+    return memfile.write_dense(folder, w, _signed(rng, p["ACC_W"] - 8, (p["N_OUT"],)), p)
+
+
+MEMORY_FILES: dict[str, Callable[[Mapping, np.random.Generator, Path], dict]] = {
     "conv1d_engine": _conv_files,
     "conv1d_mac": _conv_files,
     "shift_conv1d": _conv_files,
@@ -127,10 +130,7 @@ def write_memory_files(kernel: str, params: Mapping, folder: Path, seed: int = 0
         if "$readmemh" in _source(kernel):
             raise HwgenError(f"{kernel}: reads memory files but hwgen.rtl.synth.MEMORY_FILES has no writer for it")
         return []
-    files = []
-    for param, (words, width, signed) in spec(params, np.random.default_rng(seed)).items():
-        files.append(memfile.write_memh(folder / str(params[param]), words, width, signed))
-    return files
+    return list(spec(params, np.random.default_rng(seed), Path(folder)).values())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def _chparams(params: Mapping, defaults: Mapping) -> list[str]:
     for name, value in params.items():
         if defaults.get(name) == value:
             continue
-        literal = f'"\\"{value}\\""' if isinstance(value, str) else str(int(value))
+        literal = f'"{value}"' if isinstance(value, str) else str(int(value))  # yosys: a quoted string
         out.append(f"-set {name} {literal}")
     return out
 
@@ -181,7 +181,9 @@ def synthesize(kernel: str, params: Mapping | None = None, workdir: Path | None 
         run_dir.mkdir(parents=True, exist_ok=True)
         write_memory_files(kernel, full, run_dir)
         sources = [str(KERNELS_DIR / f"{k}.v") for k in (*kernel_dependencies(kernel), kernel)]
-        chparam = "".join(f"chparam {c} {kernel}; " for c in _chparams(full, defaults))
+        # one chparam for all: each chparam re-elaborates, and a half-changed set can fail a check
+        sets = _chparams(full, defaults)
+        chparam = f"chparam {' '.join(sets)} {kernel}; " if sets else ""
         script = (f"read_verilog -sv {' '.join(sources)}; {chparam}"
                   f"synth_xilinx -family xc7 -flatten{'' if dsp else ' -nodsp'} -top {kernel}; tee -o stat.txt stat -tech xilinx")
         start = time.perf_counter()

@@ -15,7 +15,7 @@
  * (negative values clip to 0, which is ReLU as a side effect).
  *
  * One register stage; tlast passes through. Used on its own after the conv/dense engines and
- * instantiated by avg_pool1d and global_avg_pool for their division.
+ * instantiated by avg_pool1d (and so global_avg_pool) to round and saturate the average.
  */
 module requant_relu #(
     parameter PAR = 1,               // lanes per beat

@@ -22,12 +22,13 @@ EXTRA = ("pool1d_window",)  # the shared window stage
 GRID = [
     dict(T=12, CH=4, PAR=2, DATA_W=8, POOL=2),
     dict(T=10, CH=3, PAR=1, DATA_W=8, POOL=3),   # T % POOL = 1: the tail step is dropped
-    dict(T=8, CH=8, PAR=8, DATA_W=4, DATA_SIGNED=0, POOL=4),   # unsigned 0..15
+    dict(T=11, CH=8, PAR=8, DATA_W=4, DATA_SIGNED=0, POOL=5),  # unsigned 0..15, T % POOL = 1
 ]
 BAD = [
     (dict(CH=5), "CH"),
     (dict(T=1), "T"),
     (dict(POOL=0), "POOL"),
+    (dict(STRIDE=1), "STRIDE"),   # overlapping windows: refused with a message, not computed wrong
 ]
 
 

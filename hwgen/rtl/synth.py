@@ -42,16 +42,29 @@ def list_kernels() -> list[str]:
 
 
 def kernel_defaults(kernel: str) -> dict[str, object]:
-    """The module's parameters with their default values (ints and strings; expressions skipped)."""
-    text = _source(kernel)
+    """The module's parameters with their default values: ints and strings, None for a default that
+    is an expression of other parameters (the parameter can still be set)."""
+    start, end = _header(kernel)
+    text = _source(kernel)[start:end]  # not the "parameter X=%0d" of $fatal messages
     params: dict[str, object] = {}
-    for name, value in re.findall(r"\bparameter\s+(?:integer\s+)?(\w+)\s*=\s*([^,\n)]+)", text):
+    for name, value in re.findall(r"\bparameter\s+(?:integer\s+|\[[^\]]*\]\s*)?(\w+)\s*=\s*([^,\n]+)", text):
         value = value.split("//")[0].strip()
         if re.fullmatch(r"-?\d+", value):
             params[name] = int(value)
         elif re.fullmatch(r'"[^"]*"', value):
             params[name] = value[1:-1]
+        else:
+            params[name] = None
     return params
+
+
+def _header(kernel: str) -> tuple[int, int]:
+    """Where the module's parameter and port header sits in its source: `module <kernel>` to `);`."""
+    text = _source(kernel)
+    match = re.search(rf"^module\s+{kernel}\b", text, re.M)
+    if match is None:
+        raise HwgenError(f"{kernel}.v does not define module {kernel}")
+    return match.start(), text.index(");", match.start())
 
 
 def _source(kernel: str) -> str:
@@ -152,14 +165,28 @@ def parse_stat(text: str) -> dict[str, int]:
     return counts
 
 
-def _chparams(params: Mapping, defaults: Mapping) -> list[str]:
-    out = []
+def _literal(value) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(int(value))
+
+
+def with_defaults(kernel: str, params: Mapping) -> str:
+    """The kernel's source with `params` written in as its parameter defaults.
+
+    yosys' chparam passes numbers as unsigned constants (a negative SHIFT, or a check like
+    `SHIFT < -16`, then goes wrong) and re-elaborates once per parameter; a top module whose
+    defaults are the wanted values elaborates once, with Verilog's own signed integers and strings.
+    """
+    text = _source(kernel)
+    start, end = _header(kernel)
+    header, body = text[:end], text[end:]
     for name, value in params.items():
-        if defaults.get(name) == value:
+        if value is None:
             continue
-        literal = f'"{value}"' if isinstance(value, str) else str(int(value))  # yosys: a quoted string
-        out.append(f"-set {name} {literal}")
-    return out
+        pattern = rf"(\bparameter\s+(?:integer\s+|\[[^\]]*\]\s*)?{name}\s*=\s*)[^,\n]+?(?=\s*(?:,|//|\n))"
+        header, n = re.subn(pattern, lambda m, v=value: m.group(1) + _literal(v), header, count=1)
+        if n != 1:
+            raise HwgenError(f"{kernel}: cannot set parameter {name} (no default found in its header)")
+    return header + body
 
 
 def synthesize(kernel: str, params: Mapping | None = None, workdir: Path | None = None,
@@ -180,11 +207,10 @@ def synthesize(kernel: str, params: Mapping | None = None, workdir: Path | None 
         run_dir = Path(workdir or tmp)
         run_dir.mkdir(parents=True, exist_ok=True)
         write_memory_files(kernel, full, run_dir)
-        sources = [str(KERNELS_DIR / f"{k}.v") for k in (*kernel_dependencies(kernel), kernel)]
-        # one chparam for all: each chparam re-elaborates, and a half-changed set can fail a check
-        sets = _chparams(full, defaults)
-        chparam = f"chparam {' '.join(sets)} {kernel}; " if sets else ""
-        script = (f"read_verilog -sv {' '.join(sources)}; {chparam}"
+        top = run_dir / f"{kernel}.v"
+        top.write_text(with_defaults(kernel, {k: v for k, v in (params or {}).items() if v != defaults.get(k)}))
+        sources = [str(KERNELS_DIR / f"{k}.v") for k in kernel_dependencies(kernel)] + [str(top)]
+        script = (f"read_verilog -sv {' '.join(sources)}; "
                   f"synth_xilinx -family xc7 -flatten{'' if dsp else ' -nodsp'} -top {kernel}; tee -o stat.txt stat -tech xilinx")
         start = time.perf_counter()
         proc = subprocess.run(["yosys", "-q", "-p", script], cwd=run_dir, capture_output=True, text=True,

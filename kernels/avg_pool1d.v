@@ -50,7 +50,9 @@ module avg_pool1d #(
     output wire [PAR*OUT_W-1:0]  m_axis_tdata,
     output wire                  m_axis_tvalid,
     input  wire                  m_axis_tready,
-    output wire                  m_axis_tlast
+    output wire                  m_axis_tlast,
+
+    output wire [$clog2(PAR+1)-1:0] sat_lanes  // outputs clipped: requant_relu's one-cycle pulse per beat
 );
 
 localparam POOL_S = POOL > 0 ? POOL : 1;
@@ -96,7 +98,7 @@ requant_relu #(
     .clk(clk), .rst(rst),
     .s_axis_tdata(q_data), .s_axis_tvalid(q_valid), .s_axis_tready(q_ready), .s_axis_tlast(q_last),
     .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready),
-    .m_axis_tlast(m_axis_tlast)
+    .m_axis_tlast(m_axis_tlast), .sat_lanes(sat_lanes)
 );
 
 endmodule

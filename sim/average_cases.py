@@ -47,14 +47,17 @@ def activations(rng: np.random.Generator, n_frames: int, p: dict, steps: int) ->
     return x
 
 
-def average_pool(x: np.ndarray, p: dict, pool: int) -> np.ndarray:
+def average_pool(x: np.ndarray, p: dict, pool: int) -> tuple[np.ndarray, int]:
+    """(outputs of every frame, number of outputs clipped) by hwgen.golden.layers.average_pool."""
     x_type, acc_type, out = types(p)
-    return np.stack([layers.average_pool(f, x_type, pool, pool, acc_type, out)[0] for f in x])
+    results = [layers.average_pool(f, x_type, pool, pool, acc_type, out) for f in x]
+    return np.stack([q for q, _ in results]), sum(n for _, n in results)
 
 
-def global_average_pool(x: np.ndarray, p: dict) -> np.ndarray:
+def global_average_pool(x: np.ndarray, p: dict) -> tuple[np.ndarray, int]:
     x_type, acc_type, out = types(p)
-    return np.stack([layers.global_average_pool(f, x_type, acc_type, out)[0][None, :] for f in x])
+    results = [layers.global_average_pool(f, x_type, acc_type, out) for f in x]
+    return np.stack([q[None, :] for q, _ in results]), sum(n for _, n in results)
 
 
 def stream(p: dict) -> dict:

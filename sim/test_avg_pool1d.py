@@ -10,6 +10,7 @@ import harness
 import numpy as np
 import pytest
 from average_cases import activations, average_entry, average_pool, stream
+from saturation import saturation_total  # noqa: F401  (cocotb finds the tests it runs in this module)
 from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in this module)
     frames_full_rate,
     frames_idle_and_backpressure,
@@ -45,9 +46,9 @@ BAD = [
 def test_avg_pool1d(params, sim):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
     inputs = activations(rng, 6, params, params["T"])
+    expected, clipped = average_pool(inputs, params, params["POOL"])
     harness.run(KERNEL, params, "test_avg_pool1d", sim, case={"stream": stream(params)},
-                arrays={"inputs": inputs, "expected": average_pool(inputs, params, params["POOL"])},
-                extra_sources=EXTRA)
+                arrays={"inputs": inputs, "expected": expected, "sat_total": clipped}, extra_sources=EXTRA)
 
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])

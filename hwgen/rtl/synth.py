@@ -221,3 +221,29 @@ def synthesize(kernel: str, params: Mapping | None = None, workdir: Path | None 
             raise HwgenError(f"yosys failed on {kernel}: {' | '.join(errors[-3:]) or proc.stderr[-400:]}")
         counts = parse_stat((run_dir / "stat.txt").read_text())
     return {**counts, "params": full, "seconds": round(seconds, 1)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Calibration: resources as a fixed overhead plus a cost per product computed each cycle
+# ---------------------------------------------------------------------------------------------
+
+def fit_per_product(products, counts) -> dict:
+    """Least-squares `count = fixed + per_product * products` over sweep points, with residuals.
+
+    Returns fixed, per_product, residuals (measured - fitted, per point), max_abs_residual and
+    max_rel_residual (relative to the measured count, over points with a nonzero count).
+    """
+    p = np.asarray(products, dtype=np.float64)
+    y = np.asarray(counts, dtype=np.float64)
+    if p.size < 2 or np.ptp(p) == 0:
+        raise HwgenError("a per-product fit needs at least two different product counts")
+    (fixed, per_product), *_ = np.linalg.lstsq(np.stack([np.ones_like(p), p], axis=1), y, rcond=None)
+    residuals = y - (fixed + per_product * p)
+    nonzero = y != 0
+    return {
+        "fixed": round(float(fixed), 2),
+        "per_product": round(float(per_product), 3),
+        "residuals": [round(float(r), 1) for r in residuals],
+        "max_abs_residual": round(float(np.abs(residuals).max()), 1),
+        "max_rel_residual": round(float((np.abs(residuals[nonzero]) / y[nonzero]).max()), 3) if nonzero.any() else 0.0,
+    }

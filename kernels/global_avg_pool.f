@@ -1,2 +1,2 @@
 global_avg_pool.v
-requant_relu.f
+avg_pool1d.f

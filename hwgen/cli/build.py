@@ -31,13 +31,17 @@ def build(
     precision: list[str] = typer.Option([], help="Force a type: LAYER:accum=ap_fixed<W,I> or LAYER:result=..."),
     calib: Optional[Path] = typer.Option(None, help="Calibration data file (default: the run's training examples)."),
     verify_data: Optional[Path] = typer.Option(None, help="Data for verify/ (default: the run's test split)."),
+    fold_bits: Optional[int] = typer.Option(None, help="Significant bits of weights a BatchNormalization is folded "
+                                                       "into (default: the kernel's bits + 4)."),
+    allow_saturation: bool = typer.Option(False, "--allow-saturation", help="Accept graph logits beyond the Keras "
+                                          "tolerance when calibrated types saturate (default: fail, naming the layer)."),
 ):
     """Build a trained model into hardware views: integer graph, hls4ml project, C-sim, ... (see --start/--stop)."""
     from hwgen.builder import BuildConfig, run_build
 
     cfg = BuildConfig(out=str(out), source=str(source), board=board, backend=backend, **hls_options(
         reuse, io, strategy, layer), precision=precisions(precision), calib=str(calib) if calib else None,
-        verify_data=str(verify_data) if verify_data else None)
+        verify_data=str(verify_data) if verify_data else None, fold_bits=fold_bits, allow_saturation=allow_saturation)
     run_build(cfg, start=start, stop=stop, force=force)
 
 

@@ -367,3 +367,25 @@ def test_the_report_names_work_in_layer_and_precision_options(tmp_path):
     with pytest.raises(ModelError, match=rf"'{sep}' is two nodes .*{sep}_depthwise.*{sep}_pointwise"):
         infer_precision(to_graph(model), x, __import__("hwgen.graph.precision", fromlist=["P"]).PrecisionPolicy(
             overrides={sep: {"accum": "ap_fixed<32,8>"}}))
+
+
+# ------------------------------------------------------------------ the README's worked example
+
+
+def test_the_readme_own_model_example_trains_saves_and_converts(tmp_path, monkeypatch, capsys):
+    """The README's `my_model.py`, run as written (2 epochs, 48 examples), then its `hwgen convert` line."""
+    from hwgen.data import save, synthesize
+    from hwgen.graph import load
+
+    section = (Path(__file__).resolve().parents[1] / "README.md").read_text().split("### Your own model")[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    convert = "hwgen convert my_model.h5 --calib train.npz --out build/mine"
+    assert convert in section and "hwgen sim csim build/mine --data test.npz" in section
+    save(synthesize("lung", 48, seed=1), tmp_path / "train.npz")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.replace("epochs=40", "epochs=2"), "README.md", "exec"), {})
+    code, out, err = _cli(convert.split()[1:], capsys)
+    assert code == 0, err
+    graph = load(tmp_path / "build" / "mine" / "graph")
+    assert {n.attrs.get("folded") for n in graph.nodes} >= {"c1_bn", "c3_bn"}
+    assert "c2_quantized_relu" in graph.by_name and graph.by_name["c2"].attrs["rescaled"] == "auto_po2"

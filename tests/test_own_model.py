@@ -148,6 +148,53 @@ def test_batchnorm_that_cannot_be_folded_is_refused_with_what_to_do():
         from_keras(tf.keras.Model(inp, x))
 
 
+def test_batchnorm_after_a_separable_conv_folds_into_its_pointwise_half_and_hls4ml_gets_the_same_weights():
+    from qkeras import QActivation, QSeparableConv1D
+    from qkeras.quantizers import quantized_bits, quantized_relu
+    from tensorflow.keras import layers as L
+
+    from hwgen.graph import execute
+    from hwgen.graph.precision import infer_precision
+    from hwgen.models.export import for_hls4ml, logits_model, to_graph
+
+    tf.keras.utils.set_random_seed(1)
+    inp = L.Input(SHAPE, name="x_in")
+    x = QActivation(quantized_relu(8, 0), name="in_q")(inp)
+    x = QSeparableConv1D(8, 5, depthwise_quantizer=quantized_bits(8, 0, alpha=1),
+                         pointwise_quantizer=quantized_bits(8, 0, alpha=1), use_bias=False, name="sep")(x)
+    x = L.BatchNormalization(name="sep_bn")(x)
+    x = QActivation(quantized_relu(8, 3), name="r")(x)
+    x = L.GlobalAveragePooling1D(name="gap")(x)
+    model = tf.keras.Model(inp, x)
+    bn = model.get_layer("sep_bn")
+    bn.set_weights([np.linspace(0.5, 2, 8), np.linspace(-0.3, 0.3, 8), np.linspace(-0.1, 0.1, 8), np.full(8, 0.2)])
+    graph = to_graph(model)
+    assert graph.by_name["sep_pointwise"].attrs["folded"] == "sep_bn" and "folded" not in graph.by_name["sep_depthwise"].attrs
+    derived = for_hls4ml(model, graph)
+    assert "sep_bn" not in [layer.name for layer in derived.layers]
+    node = graph.by_name["sep_pointwise"]
+    pointwise = derived.get_layer("sep").pointwise_kernel.numpy().reshape(node.kernel.values.shape)
+    np.testing.assert_array_equal(pointwise.astype(np.float64) * 2.0**node.kernel.frac, node.kernel.values)
+    x, _ = _data(64, 6)
+    infer_precision(graph, x)
+    got = graph.output.out.to_float(execute(graph, x).logits)
+    for keras in (model, derived):  # the user's model (float BN) and hls4ml's (folded weights)
+        want = logits_model(keras).predict(x, verbose=0)
+        assert np.abs(got - want).max() <= 0.05 * (want.max() - want.min())
+
+
+def test_a_sequential_model_converts_like_the_same_functional_model():
+    from hwgen.models.export import for_hls4ml, to_graph
+
+    functional = own_model()
+    sequential = tf.keras.Sequential([tf.keras.Input(SHAPE)] + [layer for layer in functional.layers[1:]])
+    a, b = to_graph(functional), to_graph(sequential)
+    assert [n.name for n in a.nodes[1:]] == [n.name for n in b.nodes[1:]]
+    assert all(np.array_equal(p.kernel.values, q.kernel.values)
+               for p, q in zip(a.nodes, b.nodes, strict=True) if p.kernel is not None)
+    assert "c1_bn" not in [layer.name for layer in for_hls4ml(sequential, b).layers]
+
+
 # ------------------------------------------------------------------ activation inside a layer
 
 

@@ -349,6 +349,8 @@ def test_saturation_beyond_the_tolerance_fails_naming_the_layer_and_count_unless
     named, count = re.search(r"layer '([^']+)' saturated (\d+) values", err).groups()
     assert "differ from Keras beyond the tolerance" in err and "--allow-saturation" in err
     assert not (tmp_path / "b" / "steps" / "step_export.json").exists()  # the step did not complete
+    code, out, err = _cli(["convert", source, "--out", tmp_path / "c", "--calib", calib], capsys)  # noise verify set
+    assert code == 2 and "--allow-saturation" in err and len(err.strip().splitlines()) == 1, err
     code, out, err = _cli(args + ["--allow-saturation"], capsys)
     assert code == 0, err
     record = json.loads((tmp_path / "b" / "steps" / "step_export.json").read_text())

@@ -2,7 +2,8 @@
 
 Each kernel is synthesized at its default parameters (random weight files of the declared widths),
 then the shift engine is compared with the MAC engine at equal parallelism: default shapes
-(8-bit data) and 16-bit operands. Writes bench/results/kernels.json and prints a table.
+(8-bit data) and 16-bit operands, and axis_fifo is swept over depths to show where yosys moves it
+from distributed RAM (LUTRAM) to block RAM. Writes bench/results/kernels.json and prints tables.
 
     .venv/bin/python bench/kernels.py [--only conv1d_mac shift_conv1d]
 """
@@ -25,6 +26,9 @@ COMPARISONS = {
     "default (8-bit data, 8-bit / po2 weights <= 2^7)": ({}, {}),
     "wide (16-bit data, 16-bit / po2 weights <= 2^15)": ({**WIDE, "WEIGHT_W": 16}, {**WIDE, "MAX_SHIFT": 15}),
 }
+
+# axis_fifo (depth, width): skip FIFOs of 8-bit activations (PAR 1 / 8) from a few beats to a frame
+FIFO_SWEEP = [(d, w) for w in (8, 64) for d in (4, 16, 64, 128, 512, 2048)]
 
 
 def yosys_version() -> str:
@@ -61,6 +65,17 @@ def compare(label: str, mac_params: dict, shift_params: dict) -> dict:
     }
 
 
+def fifo_sweep() -> list[dict]:
+    """axis_fifo at RAM_STYLE "auto" over FIFO_SWEEP: which memory yosys infers at each size."""
+    rows = []
+    for depth, width in FIFO_SWEEP:
+        r = synth.synthesize("axis_fifo", dict(DEPTH=depth, WIDTH=width))
+        memory = "BRAM" if r["RAMB18E1"] or r["RAMB36E1"] else "LUTRAM" if r["LUTRAM"] else "FF"
+        rows.append({"depth": depth, "width": width, "memory": memory, **{c: r[c] for c in synth.COLUMNS},
+                     "seconds": r["seconds"]})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="kernels to synthesize (default: all)")
@@ -79,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             failures[kernel] = str(err)
             print(f"    FAILED: {err}")
     comparisons = [compare(label, m, s) for label, (m, s) in COMPARISONS.items()]
+    sweep = fifo_sweep() if not args.only or "axis_fifo" in args.only else None
 
     print()
     print(table(list(results.items()), f"Kernel resources at default parameters ({yosys_version()}, xc7)"))
@@ -89,12 +105,17 @@ def main(argv: list[str] | None = None) -> int:
         print(table(rows, f"Shift vs MAC, {c['products_per_cycle']} products/cycle, {c['label']}"))
         print(f"shift engine: {c['dsp_saved']} DSP48E1 saved; LUTs x{c['lut_ratio_shift_over_mac']} of the MAC "
               f"engine's with DSPs, x{c['lut_ratio_shift_over_mac_nodsp']} of its LUT-only (-nodsp) build")
+    if sweep:
+        print()
+        print(table([(f"axis_fifo {r['depth']}x{r['width']} ({r['memory']})", r) for r in sweep],
+                    "axis_fifo DEPTH x WIDTH (+ tlast), RAM_STYLE auto: the memory yosys infers"))
     for kernel, err in failures.items():
         print(f"FAILED {kernel}: {err}")
 
     if args.only and RESULTS.is_file():  # a partial run updates the kernels it measured
         previous = json.loads(RESULTS.read_text())
         results = {**previous.get("kernels", {}), **results}
+        sweep = sweep or previous.get("axis_fifo_sweep")
         failures = {k: v for k, v in {**previous.get("failures", {}), **failures}.items() if k not in results}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
@@ -103,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         "kernels": results,
         "failures": failures,
         "shift_vs_mac": comparisons,
+        "axis_fifo_sweep": sweep,
         "seconds": round(time.perf_counter() - started, 1),
     }, indent=2))
     print(f"\nwrote {RESULTS}")

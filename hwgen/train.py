@@ -8,13 +8,15 @@ writes a run directory:
     metrics.json     test accuracy, per-class sensitivity/specificity, macro F1, confusion matrix,
                      params, MACs, weight memory bits, training time
     config.json      the TrainConfig, model settings, input shape and class names
-    preprocess.json  the exact hwgen.data.preprocess settings (predict reuses them)
+    preprocess.json  the exact hwgen.data.preprocess settings and the line rate (predict reuses them)
     split.json       data source and train/val/test indices into it
     test.npz         the preprocessed test examples (x, y, classes) for C-sim / RTL comparisons
     confusion.png, history.png
 
-``predict(run_dir, x)`` applies the run's preprocessing and returns class probabilities;
-``predict_file`` does the same for a data file and scores it when it has labels.
+``predict(run_dir, x)`` cuts inputs into the model's windows (hwgen.data.recording), applies the run's
+preprocessing and returns class probabilities per window; ``predict_file`` does the same for a data file
+(resampled from its own line rate to the run's), reports each window's time span and scores it when it
+has labels.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
+from hwgen.data.preprocess import NORMALISATIONS
+from hwgen.data.tasks import TASKS
 from hwgen.errors import DataError, ModelError
+from hwgen.models.catalog import BITS_RANGE
+from hwgen.settings import setting
 
 # Default synthetic set size without --data: trains in about a minute on 2 cores.
 DEFAULT_SYNTH_N = 300
@@ -35,27 +41,31 @@ INIT_BATCH = 64  # training examples used to scale the initial weights to the da
 
 @dataclass
 class TrainConfig:
-    """Everything a training run depends on (JSON-serialisable; written to config.json)."""
+    """Everything a training run depends on (JSON-serialisable; written to config.json).
 
-    task: str = "lung"
+    Defaults and valid ranges are declared here once; `hwgen train` takes its defaults from them."""
+
+    task: str = setting("lung", choices=tuple(TASKS), option="--task")
     model: str = "dscnn"
     out: str = "runs/run"
     data: str | None = None  # .npz/.h5 in the data layer's layout; None = synthesise the task
-    n: int = DEFAULT_SYNTH_N  # examples to synthesise when data is None
-    bits: int | None = 8  # None = float model only
+    n: int = setting(DEFAULT_SYNTH_N, min=1, option="--n")  # examples to synthesise when data is None
+    bits: int | None = setting(8, min=BITS_RANGE[0], max=BITS_RANGE[1], optional=True, option="--bits",
+                               none_as=0, none_means="float")  # None = float model only
     qat_from_float: bool = False  # float pre-training, then QAT fine-tuning from its weights
-    epochs: int = 30  # (QAT) epochs; early stopping usually ends sooner
-    float_epochs: int = 20
-    batch_size: int = 32
-    learning_rate: float = 2e-3
-    patience: int = 5
-    seed: int = 0
-    time: int | None = None  # model input (time, depth); None = the data's own shape
-    depth: int | None = None
+    epochs: int = setting(30, min=1, option="--epochs")  # (QAT) epochs; early stopping usually ends sooner
+    float_epochs: int = setting(20, min=1, option="--float-epochs")
+    batch_size: int = setting(32, min=1, option="--batch-size")
+    learning_rate: float = setting(2e-3, above=0, option="--lr")
+    patience: int = setting(5, min=0, option="--patience")
+    seed: int = setting(0, min=0, option="--seed")
+    time: int | None = setting(None, min=1, optional=True, option="--time")  # model input; None = the data's
+    depth: int | None = setting(None, min=2, optional=True, option="--depth")
     clahe: bool = False
-    normalise: str = "minmax"
+    normalise: str = setting("minmax", choices=NORMALISATIONS, option="--normalise")
     model_cfg: dict = field(default_factory=dict)  # width, depth, kernel, pools, po2_bits, dims, ...
-    shift_training: str = "q"  # po2 layers: "q" (quantize linear weights) or "ps" (train sign/shift, models.shift)
+    # po2 layers: "q" (quantize linear weights) or "ps" (train sign/shift, models.shift)
+    shift_training: str = setting("q", choices=("q", "ps"), option="--shift-training")
     progress: bool = True
 
 
@@ -72,19 +82,6 @@ def _task_classes(task: str) -> list[str]:
     return list(classes)
 
 
-def check_classes(classes, expected, source: str) -> None:
-    """Raise DataError naming the file and the classes that differ from the expected list."""
-    classes, expected = [str(c) for c in classes], [str(c) for c in expected]
-    if classes == expected:
-        return
-    extra = [c for c in classes if c not in expected]
-    missing = [c for c in expected if c not in classes]
-    detail = f"unexpected {extra}" if extra else ""
-    detail += ("; " if detail and missing else "") + (f"missing {missing}" if missing else "")
-    detail = detail or "same names in a different order"
-    raise DataError(f"{source}: classes {classes} do not match {expected} ({detail})")
-
-
 def load_dataset(cfg: TrainConfig):
     """The task's data set: the given file, or a synthetic one (deterministic in cfg.seed)."""
     from hwgen.data import load, synthesize
@@ -98,24 +95,28 @@ def load_dataset(cfg: TrainConfig):
         source = f"synthesised {cfg.task} (n={cfg.n}, seed={cfg.seed})"
     if dataset.y is None or len(dataset.y) == 0:
         raise DataError(f"{source}: training needs labels (y)")
+    from hwgen.data.recording import check_classes
+
     check_classes(dataset.classes, _task_classes(cfg.task), source)
     return dataset
 
 
-def preprocess_config(cfg: TrainConfig, x_shape) -> dict:
-    """The preprocessing settings a run applies to every input, training and prediction alike."""
+def preprocess_config(cfg: TrainConfig, x_shape, line_rate_hz: float | None = None) -> dict:
+    """The preprocessing settings a run applies to every input, training and prediction alike, and the
+    line rate of its training data (predict resamples recordings to it; None when the data did not say)."""
     return {
         "time": int(cfg.time or x_shape[1]),
         "depth": int(cfg.depth or x_shape[2]),
         "clahe": bool(cfg.clahe),
         "normalise": cfg.normalise,
+        "line_rate_hz": None if line_rate_hz is None else float(line_rate_hz),
     }
 
 
 def apply_preprocess(x: np.ndarray, settings: dict) -> np.ndarray:
-    from hwgen.data import preprocess
+    from hwgen.data.preprocess import apply_settings
 
-    return np.asarray(preprocess(x, **settings), dtype=np.float32)
+    return np.asarray(apply_settings(x, settings), dtype=np.float32)
 
 
 def load_split(run_dir, part: str = "train") -> tuple[np.ndarray, np.ndarray]:
@@ -312,7 +313,10 @@ def prepare(cfg: TrainConfig, dataset=None) -> Prepared:
     from hwgen.data import class_weights
 
     dataset = dataset if dataset is not None else load_dataset(cfg)
-    settings = preprocess_config(cfg, dataset.x.shape)
+    if cfg.data and cfg.time and cfg.time != dataset.x.shape[1]:
+        raise DataError(f"{cfg.data}: examples have {dataset.x.shape[1]} lines; time={cfg.time} (--time) would "
+                        "crop or stretch them: omit it to train on the file's own length")
+    settings = preprocess_config(cfg, dataset.x.shape, dataset.meta.get("line_rate_hz"))
     x = apply_preprocess(dataset.x, settings)
     y = np.asarray(dataset.y, dtype=np.int64)
     classes = list(dataset.classes)
@@ -389,8 +393,10 @@ def _fit_qat(model, data: Prepared, cfg: TrainConfig, *, lr: float, init: bool):
 def train_model(cfg: TrainConfig) -> Path:
     """Train as configured and write the run directory; returns its path."""
     from hwgen import models
+    from hwgen.settings import check
 
-    if cfg.model not in models.MODELS:  # fail before spending time on data
+    check(cfg)  # fail before spending time on data
+    if cfg.model not in models.MODELS:
         raise ModelError(f"unknown model {cfg.model!r}; available: {', '.join(models.MODELS)}")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -414,7 +420,8 @@ def _write_run(out: Path, cfg: TrainConfig, model, metrics: dict, data: Prepared
     model.save(out / MODEL_FILE, include_optimizer=False)
     run.write_json("metrics.json", metrics)
     run.write_json("preprocess.json", settings)
-    run.write_json("config.json", asdict(cfg) | {"input_shape": [int(s) for s in input_shape], "classes": classes})
+    run.write_json("config.json", asdict(cfg) | {"input_shape": [int(s) for s in input_shape], "classes": classes,
+                                                 "line_rate_hz": settings["line_rate_hz"]})
     train_idx, val_idx, test_idx = data.split
     source = {"data": str(Path(cfg.data).resolve())} if cfg.data else {
         "synthesize": {"task": cfg.task, "n": cfg.n, "seed": cfg.seed, "time": cfg.time, "depth": cfg.depth}}
@@ -458,37 +465,95 @@ def _read_run(run_dir) -> tuple[Path, dict, dict]:
     return run.path, run.config, run.preprocess
 
 
-def predict(run_dir, x: np.ndarray, *, model=None) -> np.ndarray:
-    """Class probabilities (N, classes) for raw inputs x (N, time, depth), preprocessed like training."""
+def run_line_rate(run: Path, settings: dict) -> tuple[dict, list[str]]:
+    """A run's preprocess settings with its training line rate, and a note when it had to be derived.
+
+    Runs from before hwgen recorded the rate: one trained on a synthetic task gets the task's rate for
+    its window length; others keep none (recordings are then windowed without resampling)."""
+    if "line_rate_hz" in settings:
+        return settings, []
+    split = run / "split.json"
+    synth = json.loads(split.read_text()).get("synthesize") if split.is_file() else None
+    if not synth:
+        return settings, []   # model_inputs says that nothing is resampled
+    from hwgen.data.dataset import task_spec
+
+    rate = task_spec(synth["task"], str(split)).line_rate_hz(settings["time"])
+    note = (f"{run}: the run records no line rate (trained before hwgen stored it); using {rate:g} lines/s, "
+            f"its synthetic task's rate for {settings['time']} lines")
+    return settings | {"line_rate_hz": rate}, [note]
+
+
+def predict_windows(run_dir, dataset, *, hop: int | None = None, recording_rate_hz: float | None = None,
+                    model=None, source: str | None = None):
+    """(probabilities (W, classes), labels per window or None, Windows) for a Dataset: resampled to the
+    run's line rate, cut into its windows and preprocessed like training (hwgen.data.recording)."""
     from hwgen import models
+    from hwgen.data.recording import model_inputs
 
     run, _, settings = _read_run(run_dir)
+    settings, notes = run_line_rate(run, settings)
+    x, y, wins = model_inputs(dataset, settings, hop=hop, recording_rate_hz=recording_rate_hz, source=source)
+    wins.notes[:0] = notes
+    model = model or models.load(run / "model.h5")
+    return model.predict(x, verbose=0, batch_size=256), y, wins
+
+
+def predict(run_dir, x: np.ndarray, *, line_rate_hz: float | None = None, hop: int | None = None,
+            model=None) -> np.ndarray:
+    """Class probabilities (W, classes) for raw inputs x (N, time, depth), one row per window.
+
+    x is taken at `line_rate_hz` (default: the run's own line rate, so no resampling). Inputs exactly
+    one window long give one row per example (W = N); longer ones give several, in example order
+    (use predict_windows for their spans)."""
+    from hwgen.data import Dataset
+
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 3:
         raise DataError(f"inputs have shape {x.shape}, expected (N, time, depth)")
-    model = model or models.load(run / "model.h5")
-    return model.predict(apply_preprocess(x, settings), verbose=0, batch_size=256)
+    run, _, settings = _read_run(run_dir)
+    rate = line_rate_hz or run_line_rate(run, settings)[0].get("line_rate_hz")
+    meta = {"source": "inputs"} | ({"line_rate_hz": rate} if rate else {})
+    dataset = Dataset(x, None, [], np.arange(len(x), dtype=np.int64), meta)
+    return predict_windows(run, dataset, hop=hop, model=model)[0]
 
 
-def predict_file(run_dir, data_path, out_path=None) -> dict:
-    """Classify every example of a data file; score it when it is labelled. Writes out_path (JSON)."""
+def predict_file(run_dir, data_path, out_path=None, *, hop: int | None = None, line=None,
+                 recording_rate_hz: float | None = None) -> dict:
+    """Classify every window of every recording in a data file; score it when it is labelled.
+
+    The file is checked against the run's task and classes, resampled from its line rate to the run's
+    and cut into windows (hop in the model's lines, default half a window). Writes out_path (JSON):
+    per window its example, span (lines and seconds) and probabilities; per example the mean."""
     from hwgen.data import load
+    from hwgen.data.recording import check_task
 
     run, config, _ = _read_run(run_dir)
     classes = config["classes"]
-    dataset = load(data_path, task=config["task"])
-    labelled = dataset.y is not None and len(dataset.y) == len(dataset.x)
-    if labelled and dataset.classes is not None and len(dataset.classes):
-        check_classes(dataset.classes, classes, str(data_path))
-    probs = predict(run, dataset.x)
+    dataset = load(data_path, line=line)
+    check_task(dataset, task=config["task"], classes=classes, source=str(data_path))
+    probs, y, wins = predict_windows(run, dataset, hop=hop, recording_rate_hz=recording_rate_hz,
+                                     source=str(data_path))
     pred = probs.argmax(1)
+    rows = []
+    for i, (p, row) in enumerate(zip(pred, probs, strict=True)):
+        entry = {"index": i, "example": int(wins.source[i]), "start_line": round(float(wins.lines[i, 0]), 3),
+                 "end_line": round(float(wins.lines[i, 1]), 3)}
+        if wins.spans is not None:
+            entry.update(start_s=round(float(wins.spans[i, 0]), 6), end_s=round(float(wins.spans[i, 1]), 6))
+        rows.append(entry | {"class": classes[p], "probabilities": [round(float(v), 6) for v in row]})
+    examples = []
+    for e in range(len(dataset.x)):
+        mean = probs[wins.source == e].mean(axis=0)
+        examples.append({"index": e, "windows": int(np.sum(wins.source == e)), "class": classes[int(mean.argmax())],
+                         "mean_probabilities": [round(float(v), 6) for v in mean]})
     result = {
-        "run": str(run), "data": str(data_path), "classes": classes,
-        "predictions": [{"index": i, "class": classes[p], "probabilities": [round(float(v), 6) for v in row]}
-                        for i, (p, row) in enumerate(zip(pred, probs, strict=True))],
+        "run": str(run), "data": str(data_path), "classes": classes, "line_rate_hz": wins.line_rate_hz,
+        "recording_line_rate_hz": wins.recording_rate_hz, "window_lines": int(wins.x.shape[1]),
+        "notes": wins.notes, "predictions": rows, "examples": examples,
     }
-    if labelled:
-        scored = classification_metrics(dataset.y, pred, classes)
+    if y is not None:
+        scored = classification_metrics(y, pred, classes)
         result.update(accuracy=scored["accuracy"], confusion=scored["confusion"], macro_f1=scored["macro_f1"])
     if out_path:
         Path(out_path).parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,6 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
 from hwgen.graph import ops
 
 KERNEL = "avg_pool1d"
-EXTRA = ("pool1d_window", "requant_relu")  # the window sums, then the division stage
 GRID = [
     dict(T=12, CH=4, PAR=2, DATA_W=8, POOL=2, ROUNDING="RND"),
     dict(T=10, CH=3, PAR=1, DATA_W=8, POOL=4, ROUNDING="RND_CONV"),  # T % POOL = 2 dropped
@@ -54,11 +53,11 @@ def test_avg_pool1d(params, sim):
     stream = dict(in_par=params["PAR"], in_w=params["DATA_W"], out_par=params["PAR"],
                   out_w=params["DATA_W"], out_signed=True)
     harness.run(KERNEL, params, "test_avg_pool1d", sim, case={"stream": stream},
-                arrays={"inputs": inputs, "expected": expected}, extra_sources=EXTRA)
+                arrays={"inputs": inputs, "expected": expected})
 
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])
 def test_avg_pool1d_rejects_bad_parameter(bad, name):
-    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus", extra_sources=EXTRA)
+    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
     assert status != 0, f"{bad} elaborated without error"
     assert f"parameter {name}" in log, log

@@ -13,7 +13,6 @@ from hwgen.graph import ops
 from hwgen.rtl import memfile
 
 KERNEL = "depthwise_conv1d"
-SOURCES = ("line_buffer_1d",)
 GRID = [
     dict(DATA_W=8, WEIGHT_W=8, BIAS_W=16, ACC_W=20, CH=4, K=3, STRIDE=1, PADDING="same", T=8, PAR=2),
     dict(DATA_W=5, WEIGHT_W=4, BIAS_W=8, ACC_W=12, CH=6, K=5, STRIDE=2, PADDING="valid", T=11, PAR=3),
@@ -49,13 +48,13 @@ def test_depthwise_conv1d(params, sim):
     x, w, b, expected = make_case(params, rng)
     stream = dict(in_par=params["PAR"], in_w=params["DATA_W"], out_par=params["PAR"],
                   out_w=params["ACC_W"], out_signed=True, cycles_per_beat=1)
-    harness.run(KERNEL, params, "test_depthwise_conv1d", sim, extra_sources=SOURCES, case={"stream": stream},
+    harness.run(KERNEL, params, "test_depthwise_conv1d", sim, case={"stream": stream},
                 arrays={"inputs": x, "expected": expected},
                 files={"weights.mem": lambda path: memfile.write_depthwise_conv1d(path.parent, w, b, params)})
 
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])
 def test_depthwise_conv1d_rejects_bad_parameter(bad, name):
-    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus", extra_sources=SOURCES)
+    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
     assert status != 0, f"{bad} elaborated without error:\n{log}"
     assert f"parameter {name}" in log, log

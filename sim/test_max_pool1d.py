@@ -18,7 +18,6 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
 from hwgen.graph import ops
 
 KERNEL = "max_pool1d"
-EXTRA = ("pool1d_window",)  # the shared window stage
 GRID = [
     dict(T=12, CH=4, PAR=2, DATA_W=8, POOL=2),
     dict(T=10, CH=3, PAR=1, DATA_W=8, POOL=3),   # T % POOL = 1: the tail step is dropped
@@ -48,11 +47,11 @@ def test_max_pool1d(params, sim):
     stream = dict(in_par=params["PAR"], in_w=params["DATA_W"], out_par=params["PAR"],
                   out_w=params["DATA_W"], out_signed=True)
     harness.run(KERNEL, params, "test_max_pool1d", sim, case={"stream": stream},
-                arrays={"inputs": inputs, "expected": expected}, extra_sources=EXTRA)
+                arrays={"inputs": inputs, "expected": expected})
 
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])
 def test_max_pool1d_rejects_bad_parameter(bad, name):
-    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus", extra_sources=EXTRA)
+    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
     assert status != 0, f"{bad} elaborated without error"
     assert f"parameter {name}" in log, log

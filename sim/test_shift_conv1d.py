@@ -14,7 +14,6 @@ from hwgen.graph import ops
 from hwgen.rtl import memfile
 
 KERNEL = "shift_conv1d"
-SOURCES = ("line_buffer_1d", "conv1d_engine")
 GRID = [
     dict(DATA_W=8, MAX_SHIFT=7, BIAS_W=16, ACC_W=24, CH_IN=4, CH_OUT=4, K=3, STRIDE=1, PADDING="same",
          T=8, IN_PAR=2, OUT_PAR=2),
@@ -55,7 +54,7 @@ def test_shift_conv1d(params, sim):
     cycles = max(1, (1 + params["CH_OUT"] // params["OUT_PAR"]) // params["STRIDE"])
     stream = dict(in_par=params["IN_PAR"], in_w=params["DATA_W"], out_par=params["OUT_PAR"],
                   out_w=params["ACC_W"], out_signed=True, cycles_per_beat=cycles)
-    harness.run(KERNEL, params, "test_shift_conv1d", sim, extra_sources=SOURCES, case={"stream": stream},
+    harness.run(KERNEL, params, "test_shift_conv1d", sim, case={"stream": stream},
                 arrays={"inputs": x, "expected": expected},
                 files={"weights.mem": lambda path: memfile.write_shift_conv1d(path.parent, w, b, params)})
 
@@ -70,6 +69,6 @@ def test_shift_product_is_the_golden_multiply():
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])
 def test_shift_conv1d_rejects_bad_parameter(bad, name):
-    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus", extra_sources=SOURCES)
+    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
     assert status != 0, f"{bad} elaborated without error:\n{log}"
     assert f"parameter {name}" in log, log

@@ -212,18 +212,17 @@ def test_class_weights_balance_the_loss():
     assert np.allclose(per_class, per_class[0]) and w[3] == 0.0
 
 
-def test_preprocess_crops_resizes_and_scales():
+def test_preprocess_resizes_depth_and_scales():
     x = np.random.default_rng(0).random((3, 300, 100)).astype(np.float32) * 0.5 + 0.2
-    out = preprocess(x, time=256, depth=64)
-    assert out.shape == (3, 256, 64) and out.dtype == np.float32
+    out = preprocess(x, time=300, depth=64)
+    assert out.shape == (3, 300, 64) and out.dtype == np.float32
     assert out.min() == 0.0 and out.max() == 1.0
-    assert preprocess(x[0], time=128, depth=32, clahe=True).shape == (1, 128, 32)
+    assert preprocess(x[0], time=300, depth=32, clahe=True).shape == (1, 300, 32)
     env = np.random.default_rng(1).rayleigh(1.0, (2, 64, 64))
     logged = preprocess(env, time=64, depth=64, log_db=40.0, normalise="none")
     assert logged.max() == 1.0 and 0.0 <= logged.min()
-    cropped = preprocess(np.arange(300, dtype=np.float32)[None, :, None].repeat(4, 2) / 300, time=100, depth=4,
-                         normalise="none")
-    assert np.allclose(cropped[0, :, 0], np.arange(100, 200) / 300)    # centre crop keeps the line rate
+    with pytest.raises(DataError, match="300 lines"):               # never cropped: see hwgen.data.recording
+        preprocess(x, time=100, depth=64)
     with pytest.raises(DataError, match="expected"):
         preprocess(np.zeros(5), time=4, depth=4)
     with pytest.raises(DataError, match="NaN"):

@@ -36,13 +36,24 @@ def test_stat_parsing_groups_primitives():
     assert counts == dict(LUT=10, LUTRAM=2, SRL=0, FF=6, CARRY4=2, DSP48E1=3, RAMB18E1=1, RAMB36E1=0)
 
 
-def test_defaults_and_dependencies_come_from_the_sources():
+def test_defaults_come_from_the_sources():
     defaults = synth.kernel_defaults("conv1d_mac")
     assert defaults["PADDING"] == "same" and isinstance(defaults["CH_IN"], int)
-    assert synth.kernel_dependencies("conv1d_mac") == ["line_buffer_1d", "conv1d_engine"]
 
 
 @needs_yosys
 def test_unknown_parameter_is_refused():
     with pytest.raises(HwgenError, match="NOT_A_PARAM"):
         synth.synthesize("conv1d_mac", {"NOT_A_PARAM": 1})
+
+
+@needs_yosys
+def test_fifo_memory_follows_its_size():
+    """axis_fifo is inferred as distributed RAM when small and block RAM when large (no FF array)."""
+    small = synth.synthesize("axis_fifo", dict(DEPTH=16, WIDTH=64))
+    large = synth.synthesize("axis_fifo", dict(DEPTH=1024, WIDTH=16))
+    assert small["LUTRAM"] > 0 and small["RAMB18E1"] + small["RAMB36E1"] == 0, small
+    assert small["FF"] < 16 * 64, small                          # the memory is not in flip-flops
+    assert large["RAMB18E1"] + large["RAMB36E1"] > 0 and large["LUTRAM"] == 0, large
+    forced = synth.synthesize("axis_fifo", dict(DEPTH=16, WIDTH=8, RAM_STYLE="block"))
+    assert forced["RAMB18E1"] == 1, forced                       # string parameters reach yosys

@@ -84,7 +84,7 @@ def _built(root: str):
     cfg = BuildConfig(out=str(folder / "build"), source=str(folder / "own.h5"),
                       calib=_inputs_file(folder / "calib.npz", *_data(100, 1)),
                       verify_data=_inputs_file(folder / "verify.npz", *_data(100, 2)))
-    records = run_build(cfg)
+    records = run_build(cfg, stop="csim")
     return open_build(cfg.out), records
 
 

@@ -73,8 +73,32 @@ def test_predict_classifies_an_unlabelled_user_array(run, tmp_path):
     path = tmp_path / "user.npy"
     np.save(path, np.random.default_rng(0).random((3, 40, 20), dtype=np.float32))  # not made by hwgen
     result = predict_file(run, path)
-    assert len(result["predictions"]) == 3 and "accuracy" not in result
+    # 40 lines, no line rate: taken at the run's 16 lines/s (said in a note); 32-line windows at 0 and 8
+    assert len(result["examples"]) == 3 and len(result["predictions"]) == 6 and "accuracy" not in result
+    assert [(p["example"], p["start_s"]) for p in result["predictions"][:2]] == [(0, 0.0), (0, 0.5)]
+    assert any("no line rate" in n for n in result["notes"])
     assert {p["class"] for p in result["predictions"]} <= {"sliding", "absent", "lung_point"}
+
+
+def test_an_old_synthetic_run_gets_its_task_line_rate(run, tmp_path):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(run, old)
+    settings = json.loads((old / "preprocess.json").read_text())
+    del settings["line_rate_hz"]                     # as written before hwgen recorded it
+    (old / "preprocess.json").write_text(json.dumps(settings))
+    path = save(synthesize("lung", 2, seed=4, time=64, depth=16), tmp_path / "rec.npz")   # 32 lines/s
+    result = predict_file(old, path)
+    assert len(result["predictions"]) == 2 and result["line_rate_hz"] == 16.0   # resampled to 32 lines: 1 window
+    [note] = [n for n in result["notes"] if "records no line rate" in n]
+    assert "using 16 lines/s, its synthetic task's rate" in note
+
+
+def test_the_run_records_its_training_line_rate(run):
+    # 32 lines over the lung task's 2 s: 16 lines/s; predict resamples recordings to it
+    assert json.loads((run / "preprocess.json").read_text())["line_rate_hz"] == 16.0
+    assert json.loads((run / "config.json").read_text())["line_rate_hz"] == 16.0
 
 
 def test_predict_rejects_a_file_of_another_task(run, tmp_path):

@@ -19,4 +19,5 @@ def demo_config(out: str = "demo", task: str = "lung", n: int = 300, model: str 
     """What `make demo` builds: synthetic data -> a float-then-QAT model -> the integer graph -> both views."""
     train = {"task": task, "model": model, "bits": 8, "qat_from_float": True, "float_epochs": 20, "epochs": 15,
              "seed": seed}
-    return BuildConfig(out=out, board=board, data={"task": task, "n": n, "seed": seed}, train=train)
+    return BuildConfig(out=out, board=board, data={"task": task, "n": n, "seed": seed}, train=train,
+                       steps=["step_data", "step_train", "step_export", "step_convert_hls", "step_csim"])

@@ -36,6 +36,11 @@ REGISTRY = {
     "step_export": "hwgen.builder.steps:step_export",
     "step_convert_hls": "hwgen.hls.steps:step_convert_hls",
     "step_csim": "hwgen.hls.steps:step_csim",
+    "step_ip_sources": "hwgen.boards.steps:builder_ip_sources",
+    "step_block_design": "hwgen.boards.steps:builder_block_design",
+    "step_ip": "hwgen.boards.steps:builder_ip",
+    "step_bitstream": "hwgen.boards.steps:builder_bitstream",
+    "step_package": "hwgen.boards.steps:builder_package",
 }
 
 
@@ -214,7 +219,7 @@ def run_step(build: Build, name: str, func=None) -> dict:
     if marker.exists():
         console.print(f"[yellow]{name} was interrupted in an earlier run: running it again[/]")
     record_path.unlink(missing_ok=True)
-    marker.write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
+    marker.write_text(f"{name} started and has not finished\n")
     console.rule(f"[bold]{name}[/]: {(step_function(name).__doc__ or '').strip().splitlines()[0]}")
     started = time.perf_counter()
     try:

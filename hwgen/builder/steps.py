@@ -36,13 +36,14 @@ from hwgen.builder.config import BuildConfig
 from hwgen.builder.core import Build
 from hwgen.errors import DataError, HwgenError
 
-HLS_STEPS = ["step_convert_hls", "step_csim"]
+BACKEND_STEPS = {"hls": ["step_convert_hls", "step_csim"], "rtl": []}
+BOARD_STEPS = ["step_ip_sources", "step_block_design", "step_ip", "step_bitstream", "step_package"]
 
 
 def default_steps(cfg: BuildConfig) -> list[str]:
-    """The steps a config runs when it does not list its own."""
+    """The steps a config runs when it does not list its own: the model's, the backend's, the board's."""
     model = (["step_data"] if cfg.data else []) + (["step_train"] if cfg.train else [])
-    return model + ["step_export"] + HLS_STEPS
+    return model + ["step_export"] + BACKEND_STEPS[cfg.backend] + BOARD_STEPS
 
 
 def step_data(build: Build, cfg: BuildConfig) -> dict:
@@ -239,7 +240,8 @@ def _check_shape(x, shape, what: str) -> np.ndarray:
 
 
 def load_inputs(path, run=None) -> tuple[np.ndarray, np.ndarray | None]:
-    """x (preprocessed like the run's training) and y of a data file; a run's test.npz is taken as it is."""
+    """Model inputs x and labels y from a data file: a run's test.npz is taken as it is; a recording is
+    checked against the run's task, resampled to its line rate and cut into windows as `hwgen predict` does."""
     path = Path(path)
     if path.suffix == ".npz" and path.is_file():
         with np.load(path, allow_pickle=False) as data:
@@ -248,10 +250,16 @@ def load_inputs(path, run=None) -> tuple[np.ndarray, np.ndarray | None]:
     from hwgen.data import load
 
     dataset = load(path)
-    x = np.asarray(dataset.x, dtype=np.float32)
-    if run is not None:
-        from hwgen.train import apply_preprocess
+    if run is None:
+        x = np.asarray(dataset.x, dtype=np.float32)
+        y = None if dataset.y is None or len(dataset.y) != len(x) else np.asarray(dataset.y)
+        return x, y
+    from hwgen.data.recording import check_task, model_inputs
+    from hwgen.train import run_line_rate
 
-        x = apply_preprocess(x, run.preprocess)
-    y = None if dataset.y is None or len(dataset.y) != len(x) else np.asarray(dataset.y)
-    return x, y
+    check_task(dataset, task=run.task, classes=run.classes, source=str(path))
+    settings, notes = run_line_rate(run.path, run.preprocess)
+    x, y, windows = model_inputs(dataset, settings, source=str(path))
+    for note in notes + list(windows.notes):
+        warnings.warn(note, stacklevel=2)
+    return np.asarray(x, np.float32), y

@@ -7,7 +7,9 @@ from typing import Optional
 
 import typer
 
+from hwgen.builder.config import BuildConfig
 from hwgen.errors import HwgenError
+from hwgen.settings import default
 
 
 def _steps_help() -> str:
@@ -18,30 +20,35 @@ def _steps_help() -> str:
 
 def build(
     source: Path = typer.Argument(..., help="Run directory from `hwgen train` (or a model .h5 file)."),
-    out: Path = typer.Option(Path("build/model"), help="Build folder (one build per folder)."),
-    board: str = typer.Option("pynq-z2", help="Board from boards/ (`hwgen boards` lists them)."),
-    backend: str = typer.Option("hls", help="Accelerator for the overlay: hls (hls4ml) or rtl (hwgen's Verilog)."),
+    out: Path = typer.Option(Path(default(BuildConfig, "out")), help="Build folder (one build per folder)."),
+    board: str = typer.Option(default(BuildConfig, "board"), help="Board from boards/ (`hwgen boards` lists them)."),
+    backend: str = typer.Option(default(BuildConfig, "backend"), help="Accelerator for the overlay: hls (hls4ml) or rtl (hwgen's Verilog)."),
     start: Optional[str] = typer.Option(None, help=f"First step to run. Steps: {_steps_help()}."),
     stop: Optional[str] = typer.Option(None, help="Last step to run (default: the last of the backend's steps)."),
     force: bool = typer.Option(False, "--force", help="Empty a build folder holding other settings and rebuild."),
-    reuse: str = typer.Option("auto", help="hls4ml reuse factor, or 'auto': the smallest estimated to fit."),
-    io: str = typer.Option("stream", help="hls4ml IO type: stream or parallel (its g++ compile takes minutes)."),
-    strategy: str = typer.Option("Latency", help="hls4ml strategy for every layer: Latency or Resource."),
-    layer: list[str] = typer.Option([], help="Per-layer hls4ml setting LAYER:KEY=VALUE, e.g. b1:ReuseFactor=4."),
+    reuse: str = typer.Option(str(default(BuildConfig, "reuse")), help="hls4ml reuse factor, or 'auto': the smallest estimated to fit."),
+    io: str = typer.Option(default(BuildConfig, "io_type").removeprefix("io_"), help="hls4ml IO type: stream or parallel (its g++ compile takes minutes)."),
+    strategy: str = typer.Option(default(BuildConfig, "strategy"), help="hls4ml strategy for every layer: Latency or Resource."),
+    layer: list[str] = typer.Option([], help="Per-layer hls4ml setting LAYER:KEY=VALUE, LAYER as the layer table names it, e.g. "
+                                             "b1_depthwise:ReuseFactor=4."),
     precision: list[str] = typer.Option([], help="Force a type: LAYER:accum=ap_fixed<W,I> or LAYER:result=..."),
     calib: Optional[Path] = typer.Option(None, help="Calibration data file (default: the run's training examples)."),
     verify_data: Optional[Path] = typer.Option(None, help="Data for verify/ (default: the run's test split)."),
-    fold_bits: Optional[int] = typer.Option(None, help="Significant bits of weights a BatchNormalization is folded "
+    fold_bits: Optional[int] = typer.Option(default(BuildConfig, "fold_bits"), help="Significant bits of weights a BatchNormalization is folded "
                                                        "into (default: the kernel's bits + 4)."),
-    allow_saturation: bool = typer.Option(False, "--allow-saturation", help="Accept graph logits beyond the Keras "
+    allow_saturation: bool = typer.Option(default(BuildConfig, "allow_saturation"), "--allow-saturation", help="Accept graph logits beyond the Keras "
                                           "tolerance when calibrated types saturate (default: fail, naming the layer)."),
 ):
     """Build a trained model into hardware views: integer graph, hls4ml project, C-sim, ... (see --start/--stop)."""
     from hwgen.builder import BuildConfig, run_build
+    from hwgen.outputs import check_folder
 
-    cfg = BuildConfig(out=str(out), source=str(source), board=board, backend=backend, **hls_options(
-        reuse, io, strategy, layer), precision=precisions(precision), calib=str(calib) if calib else None,
-        verify_data=str(verify_data) if verify_data else None, fold_bits=fold_bits, allow_saturation=allow_saturation)
+    options = hls_options(reuse, io, strategy, layer)
+    check_folder(out, what="build folder")
+    cfg = BuildConfig(out=str(out), source=str(source), board=board, backend=backend, **options,
+                      precision=precisions(precision), calib=str(calib) if calib else None,
+                      verify_data=str(verify_data) if verify_data else None, fold_bits=fold_bits,
+                      allow_saturation=allow_saturation)
     run_build(cfg, start=start, stop=stop, force=force)
 
 

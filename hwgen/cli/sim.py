@@ -17,6 +17,8 @@ def csim(
     """Compile the hls4ml project with g++ and compare it, bit for bit, with the integer graph."""
     from hwgen.builder.core import open_build, run_step
     from hwgen.hls.steps import step_csim
+    from hwgen.outputs import check_folder
 
+    check_folder(build, option="BUILD", what="build folder", must_exist=True)
     b = open_build(build)
     run_step(b, "step_csim", lambda b_, cfg: step_csim(b_, cfg, data=data))

@@ -55,18 +55,20 @@ def _labels(rng: np.random.Generator, n: int, n_classes: int) -> np.ndarray:
     return y.astype(np.int64)
 
 
-def synthesize(task: str, n: int, seed: int = 0, *, time: int | None = None, depth: int = 64,
+def synthesize(task: str, n: int, seed: int = 0, *, time: int | None = None, depth: int | None = None,
                progress: bool = False) -> Dataset:
     """Simulate n labelled examples of a task (balanced classes, EXAMPLES_PER_PATIENT per patient).
 
-    Same (task, n, seed, time, depth) gives identical arrays. `time` defaults to the task's (256 lines
-    for the M-mode tasks, 1 for `aline`); the slow-time span stays the task's, so the line rate is
-    time / span_s.
+    Same (task, n, seed, time, depth) gives identical arrays. `time` and `depth` default to the task's
+    (256 lines and 64 bins for the M-mode tasks, 1 line for `aline`); the slow-time span stays the
+    task's, so the line rate is time / span_s.
     """
     spec = task_spec(task)
     time = spec.time if time is None else int(time)
-    if n < 1 or time < 1 or depth < 2:
-        raise DataError(f"synthesize: need n >= 1, time >= 1 and depth >= 2 (got n={n}, time={time}, depth={depth})")
+    depth = spec.depth if depth is None else int(depth)
+    if n < 1 or time < 1 or depth < 2 or seed < 0:
+        raise DataError(f"synthesize: need n >= 1, time >= 1, depth >= 2 and seed >= 0 (got n={n}, time={time}, "
+                        f"depth={depth}, seed={seed})")
     if spec.span_s > 0 and time < 16:
         raise DataError(f"synthesize: task {task!r} needs time >= 16 lines for its {spec.span_s} s span (got {time})")
     make_patient, make_example = spec.generator

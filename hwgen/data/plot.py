@@ -28,8 +28,7 @@ def gallery(ds: Dataset, out, *, per_class: int = 4, seed: int = 0) -> Path:
     single_line = ds.x.shape[1] == 1
     fig, axes = plt.subplots(rows, len(classes), figsize=(3.2 * len(classes), 2.4 * rows + 0.8),
                              squeeze=False, facecolor="black")
-    span = float(ds.meta.get("span_s") or 0) or None
-    depth_cm = float(ds.meta.get("depth_cm") or 0) or None
+    span, depth_cm = scales(ds)
     for col, (name, idx) in enumerate(zip(classes, picks, strict=True)):
         for row in range(rows):
             ax = axes[row, col]
@@ -46,6 +45,17 @@ def gallery(ds: Dataset, out, *, per_class: int = 4, seed: int = 0) -> Path:
     fig.savefig(out, dpi=110, facecolor="black")
     plt.close(fig)
     return out
+
+
+def scales(ds: Dataset) -> tuple[float | None, float | None]:
+    """(seconds across one example, cm down it) where the file says them, else None (axes in lines/bins).
+
+    The time span comes from meta span_s, or from the line rate (a DICOM's frame time or M-mode region)."""
+    span = float(ds.meta.get("span_s") or 0) or None
+    rate = float(ds.meta.get("line_rate_hz") or 0)
+    if span is None and rate > 0 and ds.x.shape[1] > 1:
+        span = ds.x.shape[1] / rate
+    return span, float(ds.meta.get("depth_cm") or 0) or None
 
 
 def _draw(ax, img: np.ndarray, span, depth_cm, single_line: bool) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from hwgen.errors import HwgenError
 from hwgen.paths import KERNELS_DIR
-from hwgen.rtl import memfile
+from hwgen.rtl import filelist, memfile
 
 # primitive name -> column of the resource table
 CELL_CLASSES = {
@@ -58,22 +58,6 @@ def _source(kernel: str) -> str:
     if not path.is_file():
         raise HwgenError(f"no kernel {kernel!r}: {path} does not exist (kernels: {', '.join(list_kernels())})")
     return path.read_text()
-
-
-def kernel_dependencies(kernel: str) -> list[str]:
-    """Kernel files `kernel` instantiates, directly or not, dependencies first."""
-    others = [k for k in list_kernels() if k != kernel]
-    order: list[str] = []
-
-    def visit(name: str) -> None:
-        text = re.sub(r"/\*.*?\*/|//[^\n]*", "", _source(name), flags=re.S)
-        for other in others:
-            if other not in order and other != name and re.search(rf"^\s*{other}\s*(#|\w)", text, re.M):
-                visit(other)
-                order.append(other)
-
-    visit(kernel)
-    return order
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,7 +141,7 @@ def _chparams(params: Mapping, defaults: Mapping) -> list[str]:
     for name, value in params.items():
         if defaults.get(name) == value:
             continue
-        literal = f'"\\"{value}\\""' if isinstance(value, str) else str(int(value))
+        literal = f'"{value}"' if isinstance(value, str) else str(int(value))  # yosys: "text" is a string
         out.append(f"-set {name} {literal}")
     return out
 
@@ -180,7 +164,7 @@ def synthesize(kernel: str, params: Mapping | None = None, workdir: Path | None 
         run_dir = Path(workdir or tmp)
         run_dir.mkdir(parents=True, exist_ok=True)
         write_memory_files(kernel, full, run_dir)
-        sources = [str(KERNELS_DIR / f"{k}.v") for k in (*kernel_dependencies(kernel), kernel)]
+        sources = [str(p) for p in filelist.sources(kernel)]
         chparam = "".join(f"chparam {c} {kernel}; " for c in _chparams(full, defaults))
         script = (f"read_verilog -sv {' '.join(sources)}; {chparam}"
                   f"synth_xilinx -family xc7 -flatten{'' if dsp else ' -nodsp'} -top {kernel}; tee -o stat.txt stat -tech xilinx")

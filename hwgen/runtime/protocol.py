@@ -9,6 +9,11 @@ Input stream (`s_axis`, DMA MM2S, `data_width` bits, default 64 = the HP port):
     `lanes` = data_width/lane_bits consecutive values, value j of the beat at tdata[j*lane_bits +:
     lane_bits] (little-endian in memory, so a uint8 frame is its own byte image). The last beat of a
     frame is padded with zeros when T*D is not a multiple of `lanes`; `tlast` marks it.
+    The frame length is fixed by the model, not by tlast: a transfer that ends early (tlast before
+    the frame's last beat) is completed with zeros, so it still yields one (meaningless) result, and
+    sets ERRORS bit 0; a transfer running past the frame's last beat yields that frame's result, its
+    remaining beats up to tlast are dropped, and it sets ERRORS bit 1. Either way the next frame
+    comes out right.
 Output stream (`m_axis`, DMA S2MM, `out_width` = 32 bits):
     per frame 1 + n_classes beats: beat 0 the class index (unsigned), beats 1..n_classes the exact
     logits (the integer graph's last node, two's complement sign-extended to 32 bits; real value =
@@ -33,9 +38,12 @@ REGISTERS = {
     "ID_LO": (0x08, "r", "low 32 bits of the graph's identification hash"),
     "ID_HI": (0x0C, "r", "high 32 bits of the graph's identification hash"),
     "FRAMES": (0x10, "r", "frames completed (last output beat sent) since reset"),
-    "LAST_CYCLES": (0x14, "r", "cycles from the first input beat to the last output beat of the last frame"),
+    "LAST_CYCLES": (0x14, "r", "cycles from the first input beat to the last output beat of the last frame, "
+                               "both beats counted (0 if more frames were in flight than the accelerator "
+                               "times individually: 4 in hwgen's RTL)"),
     "ERRORS": (0x18, "rw1c", "sticky flags, write 1 to clear: bit 0 short frame (tlast before the frame's "
-                             "last beat), bit 1 long frame (no tlast on the frame's last beat)"),
+                             "last beat: completed with zeros), bit 1 long frame (no tlast on the frame's "
+                             "last beat: the rest of the transfer dropped)"),
     "SATURATIONS": (0x1C, "r", "values clipped by the accelerator's intermediate requantisers since reset "
                                "(a quantizer clipping at its own range does not count)"),
     "SHAPE": (0x20, "r", "bits 15:0 frame lines T, bits 31:16 depth values D"),
@@ -43,6 +51,31 @@ REGISTERS = {
     "INTERVAL": (0x28, "r", "cycles between the first input beats of the last two frames (0 before the second)"),
 }
 REGISTER_WINDOW = 0x1000  # bytes of address space the control block decodes (Vivado wants >= 4 KiB)
+# Bit fields of the registers (name, bit offset, width), listed in the IP's memory map so PYNQ's
+# `register_map` shows them; a register without an entry is one 32-bit field of its own name.
+REGISTER_FIELDS = {
+    "CTRL": [("SOFT_RESET", 0, 1), ("CLEAR", 1, 1)],
+    "STATUS": [("BUSY", 0, 1), ("ERROR", 1, 1)],
+    "ERRORS": [("SHORT_FRAME", 0, 1), ("LONG_FRAME", 1, 1)],
+    "SHAPE": [("LINES", 0, 16), ("DEPTH", 16, 16)],
+    "CLASSES": [("N_CLASSES", 0, 16), ("IN_BITS", 16, 8), ("VERSION", 24, 8)],
+}
+
+# Backends. The RTL backend decodes REGISTERS at their offsets. Vitis HLS places an s_axilite scalar
+# argument at a data word followed by a control word (the `_ap_vld` bit of an output), so the HLS
+# wrapper asks for the offsets below and cannot implement every register (HLS has no cycle counter and
+# no view of hls4ml's internal saturations). A build records the offsets HLS actually generated in the
+# deployment metadata (`registers` table, see `register_offsets`), so one driver serves both backends.
+HLS_REGISTERS = {"CTRL": 0x10, "STATUS": 0x20, "ID_LO": 0x30, "ID_HI": 0x40, "FRAMES": 0x50,
+                 "ERRORS": 0x60, "SHAPE": 0x70, "CLASSES": 0x80}
+HLS_NOTES = {
+    "CTRL": "sampled when the accelerator starts waiting for a frame: while CLEAR or SOFT_RESET is set, "
+            "counters and error flags restart from zero at every frame; no pipeline drain",
+    "STATUS": "BUSY always reads 0; ERROR as in the RTL backend",
+    "ERRORS": "read-only (write 1 to clear is not possible in HLS): clear with CTRL.CLEAR",
+    "FRAMES": "updated when the accelerator starts waiting for the next frame, a few cycles after the "
+              "frame's last output beat",
+}
 CTRL_SOFT_RESET = 1 << 0
 CTRL_CLEAR = 1 << 1
 STATUS_BUSY = 1 << 0
@@ -182,3 +215,18 @@ class StreamFormat:
 
     def logits_to_float(self, logits) -> np.ndarray:
         return np.asarray(logits, dtype=np.float64) * 2.0**-self.logit_frac
+
+
+def register_offsets(metadata: dict | None = None) -> dict:
+    """Register name -> byte offset for a deployed accelerator.
+
+    `metadata` is the deployment metadata's `registers` table (written by the board build:
+    {"backend": "rtl"|"hls", "offsets": {name: offset}, ...}); without it, the RTL backend's REGISTERS.
+    A register the backend does not implement is absent from the result.
+    """
+    if not metadata or metadata.get("offsets") is None:
+        return {name: spec[0] for name, spec in REGISTERS.items()}
+    unknown = set(metadata["offsets"]) - set(REGISTERS)
+    if unknown:
+        raise ValueError(f"register table names unknown registers {sorted(unknown)}")
+    return {name: int(offset) for name, offset in metadata["offsets"].items()}

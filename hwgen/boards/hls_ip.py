@@ -1,0 +1,344 @@
+"""The HLS backend's IP: a top wrapper around the hls4ml project, its C simulation, and the Vitis HLS
+scripts that synthesise and export it as `hwgen.org:hwgen:hwgen_accel:1.0`.
+
+Files (build folder `ip/hls/`), all generated, none edited by hand:
+
+    hwgen_accel.h / .cpp        the wrapper (copied from hwgen/boards/hls/, the same for every model)
+    hwgen_accel_params.h        the model's stream format (from graph/stream.json)
+    tb_hwgen_accel.cpp          the C-simulation testbench
+    csim_include/ap_axi_sdata.h stand-in for the Vitis header, for g++ only
+    build_hls.tcl               Tcl flow: `vitis-run --mode hls --tcl build_hls.tcl` (or `vitis_hls -f`)
+    hls_config.cfg              unified flow (2023.2+): `v++ -c --mode hls --config hls_config.cfg ...`
+
+The wrapper packs the input exactly as `hwgen.runtime.protocol.StreamFormat` says (the RTL backend's
+format), so one driver serves both backends. Its C simulation runs here with g++ against hls4ml's HLS
+types and is compared with the golden logits on every beat, TLAST included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from hwgen.errors import HwgenError
+from hwgen.runtime import protocol
+from hwgen.runtime.protocol import StreamFormat
+
+SOURCES = Path(__file__).resolve().parent / "hls"
+TOP = "hwgen_accel"
+VENDOR, LIBRARY, VERSION = "hwgen.org", "hwgen", "1.0"
+VLNV = f"{VENDOR}:{LIBRARY}:{TOP}:{VERSION}"
+NET = "hwgen_net"           # the hls4ml project name fixed by hwgen.hls.convert
+CXXFLAGS = ["-std=c++14", "-O1"]
+_TYPE = re.compile(r"typedef\s+nnet::array<\s*ap_(u?)fixed<\s*(\d+)\s*,\s*(-?\d+)[^>]*>\s*,\s*([\d*\s]+)>\s*(\w+)\s*;")
+
+
+class CsimMismatch(HwgenError):
+    """The wrapper's C simulation differs from the golden model."""
+
+
+def hls_dir(build_dir: Path) -> Path:
+    return Path(build_dir) / "ip" / "hls"
+
+
+def firmware_dir(build_dir: Path) -> Path:
+    return Path(build_dir) / "hls" / "hls4ml_prj" / "firmware"
+
+
+def project_types(fw: Path) -> dict:
+    """input_t and result_t of an hls4ml io_stream project: {name: (signed, width, int_bits, size)}."""
+    defines = fw / "defines.h"
+    if not defines.is_file():
+        raise HwgenError(f"{defines}: no hls4ml project here (run the HLS conversion step first)")
+    found = {}
+    for unsigned, width, integer, size, name in _TYPE.findall(defines.read_text()):
+        if name in ("input_t", "result_t"):
+            found[name] = (not unsigned, int(width), int(integer), int(np.prod([int(s) for s in size.split("*")])))
+    for name in ("input_t", "result_t"):
+        if name not in found:
+            raise HwgenError(f"{defines}: no io_stream `{name}` (nnet::array of ap_fixed): "
+                             "the wrapper needs an io_stream project")
+    return found
+
+
+def check_format(fmt: StreamFormat, fw: Path) -> None:
+    """Refuse a stream format that does not describe the hls4ml project (one line, naming both)."""
+    types = project_types(fw)
+    signed, width, integer, size = types["input_t"]
+    expect = (False, fmt.in_bits, fmt.in_bits - fmt.in_frac, fmt.depth)
+    if (signed, width, integer, size) != expect:
+        raise HwgenError(f"graph/stream.json says inputs of {fmt.depth} x ap_ufixed<{fmt.in_bits},"
+                         f"{fmt.in_bits - fmt.in_frac}>, the hls4ml project's input_t is {size} x "
+                         f"ap_{'' if signed else 'u'}fixed<{width},{integer}> ({fw / 'defines.h'})")
+    signed, width, integer, size = types["result_t"]
+    if (width, width - integer, size) != (fmt.logit_bits, fmt.logit_frac, fmt.n_classes):
+        raise HwgenError(f"graph/stream.json says {fmt.n_classes} logits of {fmt.logit_bits} bits with "
+                         f"{fmt.logit_frac} fraction bits, the hls4ml project's result_t is {size} x "
+                         f"ap_fixed<{width},{integer}> ({fw / 'defines.h'})")
+
+
+def params_header(fmt: StreamFormat) -> str:
+    """hwgen_accel_params.h: the stream format and the protocol's constants as C macros."""
+    values = {
+        "TIME": fmt.time, "DEPTH": fmt.depth, "CLASSES": fmt.n_classes, "VALUES": fmt.values_per_frame,
+        "IN_BITS": fmt.in_bits, "IN_FRAC": fmt.in_frac, "LANE_BITS": fmt.lane_bits, "LANES": fmt.lanes,
+        "BEATS": fmt.beats_per_frame, "DATA_WIDTH": fmt.data_width, "LOGIT_BITS": fmt.logit_bits,
+        "LOGIT_FRAC": fmt.logit_frac, "PROTOCOL_VERSION": protocol.PROTOCOL_VERSION,
+        "GRAPH_ID_LO": f"0x{fmt.graph_id & 0xFFFFFFFF:08x}u", "GRAPH_ID_HI": f"0x{fmt.graph_id >> 32:08x}u",
+        "CTRL_SOFT_RESET": protocol.CTRL_SOFT_RESET, "CTRL_CLEAR": protocol.CTRL_CLEAR,
+        "STATUS_BUSY": protocol.STATUS_BUSY, "STATUS_ERROR": protocol.STATUS_ERROR,
+        "ERROR_SHORT_FRAME": protocol.ERROR_SHORT_FRAME, "ERROR_LONG_FRAME": protocol.ERROR_LONG_FRAME,
+    }
+    lines = ["// Generated by hwgen.boards.hls_ip from graph/stream.json: do not edit.",
+             "#ifndef HWGEN_ACCEL_PARAMS_H_", "#define HWGEN_ACCEL_PARAMS_H_"]
+    lines += [f"#define HWGEN_{key} {value}" for key, value in values.items()]
+    return "\n".join(lines + ["#endif", ""])
+
+
+def write_sources(build_dir: Path, fmt: StreamFormat, part: str, clock_period_ns: float) -> list[Path]:
+    """Write the wrapper, its testbench and the Vitis HLS scripts into ip/hls/; returns the files."""
+    build_dir = Path(build_dir)
+    fw = firmware_dir(build_dir)
+    check_format(fmt, fw)
+    out = hls_dir(build_dir)
+    (out / "csim_include").mkdir(parents=True, exist_ok=True)
+    files = []
+    for name in ("hwgen_accel.h", "hwgen_accel.cpp", "tb_hwgen_accel.cpp"):
+        shutil.copyfile(SOURCES / name, out / name)
+        files.append(out / name)
+    shutil.copyfile(SOURCES / "ap_axi_sdata.h", out / "csim_include" / "ap_axi_sdata.h")
+    files.append(out / "csim_include" / "ap_axi_sdata.h")
+    (out / "hwgen_accel_params.h").write_text(params_header(fmt))
+    files.append(out / "hwgen_accel_params.h")
+    (out / "build_hls.tcl").write_text(tcl_script(out, fw, part, clock_period_ns))
+    (out / "hls_config.cfg").write_text(unified_config(out, fw, part, clock_period_ns))
+    files += [out / "build_hls.tcl", out / "hls_config.cfg"]
+    return files
+
+
+def _description() -> str:
+    return "hwgen accelerator: hls4ml network with the hwgen AXI-Stream/AXI-Lite interface"
+
+
+def project_settings(fw: Path) -> dict:
+    """Synthesis settings of the hls4ml project (its project.tcl) the wrapper's synthesis keeps."""
+    settings = {"clock_uncertainty": "27%", "maximum_size": "4096"}
+    tcl = fw.parent / "project.tcl"
+    if tcl.is_file():
+        for key in settings:
+            found = re.search(rf"^set {key} (\S+)", tcl.read_text(), re.M)
+            if found:
+                settings[key] = found.group(1)
+    return settings
+
+
+def tcl_script(out: Path, fw: Path, part: str, clock_period_ns: float) -> str:
+    """The Tcl flow (vitis-run --mode hls --tcl, or vitis_hls -f before 2024.2)."""
+    fw_rel = Path(_relpath(fw, out))
+    hls4ml = project_settings(fw)
+    export = (f"-format ip_catalog -rtl verilog -vendor {VENDOR} -library {LIBRARY} -ipname {TOP} "
+              f"-version {VERSION} -display_name {{hwgen accelerator}} -description {{{_description()}}}")
+    return f"""\
+# Vitis HLS (2023.1 and newer): synthesise {TOP} and export it as the IP {VLNV}.
+# Generated by hwgen.boards.hls_ip: do not edit. Run from anywhere:
+#   vitis-run --mode hls --tcl {out / 'build_hls.tcl'}      (Vitis 2023.2+)
+#   vitis_hls -f {out / 'build_hls.tcl'}                   (Vitis HLS 2023.1; deprecated in 2024.2)
+set here [file dirname [file normalize [info script]]]
+set fw [file normalize [file join $here {fw_rel.as_posix()}]]
+cd $here
+open_project -reset {TOP}_prj
+set_top {TOP}
+set cflags "-std=c++14 -I$here -I$fw"
+add_files [file join $here {TOP}.cpp] -cflags $cflags
+add_files [file join $fw {NET}.cpp] -cflags $cflags
+open_solution -reset solution1 -flow_target vivado
+# hls4ml's own synthesis settings (its build_prj.tcl)
+catch {{config_array_partition -maximum_size {hls4ml['maximum_size']}}}
+config_compile -name_max_length 80
+set_part {{{part}}}
+config_schedule -enable_dsp_full_reg=false
+create_clock -period {clock_period_ns:g} -name default
+set_clock_uncertainty {hls4ml['clock_uncertainty']} default
+config_export {export}
+csynth_design
+export_design {export}
+exit
+"""
+
+
+def unified_config(out: Path, fw: Path, part: str, clock_period_ns: float) -> str:
+    """The unified flow's config (v++ -c --mode hls, Vitis 2023.2+); absolute paths, regenerated per build."""
+    hls4ml = project_settings(fw)
+    return f"""\
+# Vitis unified HLS component (2023.2+): synthesise {TOP} and export it as the IP {VLNV}.
+# Generated by hwgen.boards.hls_ip: do not edit. Run in {out}:
+#   v++ -c --mode hls --config hls_config.cfg --work_dir hls_work
+#   vitis-run --mode hls --package --config hls_config.cfg --work_dir hls_work
+part={part}
+
+[hls]
+flow_target=vivado
+clock={clock_period_ns:g}ns
+clock_uncertainty={hls4ml['clock_uncertainty']}
+syn.compile.name_max_length=80
+syn.schedule.enable_dsp_full_reg=0
+syn.top={TOP}
+syn.file={out / (TOP + '.cpp')}
+syn.file={fw / (NET + '.cpp')}
+syn.cflags=-std=c++14 -I{out} -I{fw}
+package.output.format=ip_catalog
+package.output.file={out / (TOP + '.zip')}
+package.ip.vendor={VENDOR}
+package.ip.library={LIBRARY}
+package.ip.name={TOP}
+package.ip.version={VERSION}
+package.ip.display_name=hwgen accelerator
+package.ip.description={_description()}
+"""
+
+
+def _relpath(target: Path, start: Path) -> str:
+    import os
+
+    return os.path.relpath(Path(target).resolve(), Path(start).resolve())
+
+
+# ----------------------------------------------------------------------------------------- C simulation
+def compile_testbench(build_dir: Path, status=None) -> Path:
+    """g++ the wrapper + hls4ml network + testbench (cached on the sources' hash); returns the binary."""
+    status = status or (lambda text: None)
+    build_dir = Path(build_dir)
+    out, fw = hls_dir(build_dir), firmware_dir(build_dir)
+    if not (out / "hwgen_accel_params.h").is_file():
+        raise HwgenError(f"{out}: no wrapper sources (write them with hwgen.boards.hls_ip.write_sources)")
+    if shutil.which("g++") is None:
+        raise HwgenError("g++ not found: the wrapper's C simulation needs a C++ compiler")
+    sources = [out / f"{TOP}.cpp", out / "tb_hwgen_accel.cpp", fw / f"{NET}.cpp"]
+    includes = [out, out / "csim_include", fw, fw / "ap_types"]
+    cmd = ["g++", *CXXFLAGS, *[f"-I{p}" for p in includes], f'-DWEIGHTS_DIR="{fw / "weights"}"',
+           *map(str, sources), "-o", str(out / "csim" / "tb_hwgen_accel")]
+    digest = hashlib.sha256(" ".join(cmd).encode())
+    for path in sorted({*sources, *out.glob("*.h"), *fw.glob("*.h"), *(fw / "weights").glob("*")}):
+        digest.update(path.read_bytes())
+    binary, stamp = out / "csim" / "tb_hwgen_accel", out / "csim" / "tb_hwgen_accel.sha256"
+    if binary.is_file() and stamp.is_file() and stamp.read_text() == digest.hexdigest():
+        return binary
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    status("compiling the wrapper's C simulation with g++")
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode:
+        raise HwgenError(f"g++ could not compile the wrapper's C simulation:\n{done.stderr[-3000:]}")
+    stamp.write_text(digest.hexdigest())
+    return binary
+
+
+def run_beats(build_dir: Path, beats: list[tuple[int, bool]], calls: int, ctrl: int = 0,
+              workdir: Path | None = None) -> tuple[list[tuple[int, bool, int, int]], list[dict]]:
+    """Feed input beats (tdata, tlast), call the wrapper `calls` times (one frame each).
+
+    Returns the output beats (tdata, tlast, tkeep, tstrb) and, per call, the registers it wrote.
+    """
+    build_dir = Path(build_dir)
+    binary = compile_testbench(build_dir)
+    work = Path(workdir or hls_dir(build_dir) / "csim")
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "beats_in.txt").write_text("".join(f"{int(d):x} {int(bool(t))}\n" for d, t in beats))
+    done = subprocess.run([str(binary), str(work / "beats_in.txt"), str(calls), str(work / "beats_out.txt"),
+                           str(work / "registers.txt"), str(ctrl)], capture_output=True, text=True)
+    if done.returncode:
+        raise HwgenError(f"the wrapper's C simulation failed ({done.returncode}): {done.stderr[-2000:]}")
+    out = []
+    for line in (work / "beats_out.txt").read_text().split("\n"):
+        if line:
+            data, last, keep, strb = line.split()
+            out.append((int(data, 16), last == "1", int(keep, 16), int(strb, 16)))
+    names = ("STATUS", "ID_LO", "ID_HI", "FRAMES", "ERRORS", "SHAPE", "CLASSES")
+    regs = [dict(zip(names, map(int, line.split()), strict=True))
+            for line in (work / "registers.txt").read_text().split("\n") if line]
+    return out, regs
+
+
+def frame_beats(fmt: StreamFormat, q) -> list[tuple[int, bool]]:
+    """Input integers (N, T, D) -> the beats the DMA sends: tdata words, TLAST on each frame's last beat."""
+    words = fmt.beats(q)
+    return [(int(w), j == fmt.beats_per_frame - 1) for row in words for j, w in enumerate(row)]
+
+
+def verify(build_dir: Path, status=None) -> dict:
+    """C-simulate the wrapper on verify/input.npy and compare every output beat and TLAST with the golden
+    logits in verify/expected.npy; writes ip/hls/csim.json; raises CsimMismatch naming the first difference."""
+    build_dir = Path(build_dir)
+    fmt = StreamFormat.from_json(json.loads((build_dir / "graph" / "stream.json").read_text()))
+    x = np.load(build_dir / "verify" / "input.npy")
+    expected = np.load(build_dir / "verify" / "expected.npy")
+    if len(x) != len(expected):
+        raise HwgenError(f"{build_dir / 'verify'}: {len(x)} input frames but {len(expected)} expected outputs")
+    compile_testbench(build_dir, status)
+    (status or (lambda text: None))(f"running {len(x)} frames through the wrapper's C simulation")
+    got, regs = run_beats(build_dir, frame_beats(fmt, fmt.quantize(x)), len(x))
+    want = fmt.output_words(expected)
+    result = compare_output(fmt, got, want)
+    result["registers_after_each_call"] = regs[-3:]
+    result["frames_counted"] = [r["FRAMES"] for r in regs] == list(range(len(x)))
+    (hls_dir(build_dir) / "csim.json").write_text(json.dumps(result, indent=1))
+    if result["mismatched_frames"] or not result["tlast_ok"] or not result["frames_counted"]:
+        raise CsimMismatch(result["message"])
+    return result
+
+
+def compare_output(fmt: StreamFormat, got: list, want: np.ndarray) -> dict:
+    """Output beats of the wrapper vs the expected words (N, 1 + C): every beat, TLAST and TKEEP."""
+    per_frame = fmt.out_beats_per_frame
+    n = len(want)
+    result = {"frames": int(n), "beats": len(got), "expected_beats": int(n * per_frame),
+              "mismatched_frames": 0, "tlast_ok": True, "message": "match"}
+    if len(got) != n * per_frame:
+        result.update(mismatched_frames=n, tlast_ok=False,
+                      message=f"the wrapper sent {len(got)} output beats for {n} frames, expected {n * per_frame}")
+        return result
+    data = np.array([g[0] for g in got], dtype=np.int64).reshape(n, per_frame)
+    last = np.array([g[1] for g in got]).reshape(n, per_frame)
+    keep = np.array([g[2] for g in got])
+    want_last = np.zeros_like(last)
+    want_last[:, -1] = True
+    differs = np.any(data != want.astype(np.int64), axis=1)
+    result["mismatched_frames"] = int(differs.sum())
+    result["tlast_ok"] = bool(np.array_equal(last, want_last)) and bool(np.all(keep == 0xF))
+    if differs.any():
+        frame = int(np.flatnonzero(differs)[0])
+        beat = int(np.flatnonzero(data[frame] != want[frame])[0])
+        result["message"] = (f"wrapper C-sim differs from the golden model on {int(differs.sum())} of {n} frames "
+                             f"(first: frame {frame}, beat {beat}: {data[frame, beat]:#x} != {int(want[frame, beat]):#x})")
+    elif not result["tlast_ok"]:
+        result["message"] = "wrapper C-sim: TLAST/TKEEP not exactly on each frame's last beat"
+    return result
+
+
+# ------------------------------------------------------------------------------ after Vitis HLS has run
+_OFFSET = re.compile(r"#define\s+X\w+_CTRL_ADDR_(\w+?)_DATA\s+0x([0-9a-fA-F]+)")
+
+
+def parse_offsets(header_text: str) -> dict:
+    """Register offsets from the driver header Vitis HLS writes (x<top>_hw.h): {NAME: offset}."""
+    return {name.upper(): int(value, 16) for name, value in _OFFSET.findall(header_text)}
+
+
+def register_table(repo_ip: Path | None) -> dict:
+    """The deployment metadata's `registers` table for the HLS backend: the offsets HLS generated when
+    the exported IP is there, else the offsets the wrapper asks for (marked as requested)."""
+    table = {"backend": "hls", "offsets": dict(protocol.HLS_REGISTERS), "source": "requested (HLS pragmas)",
+             "missing": sorted(set(protocol.REGISTERS) - set(protocol.HLS_REGISTERS)), "notes": protocol.HLS_NOTES}
+    headers = sorted(Path(repo_ip).glob(f"drivers/*/src/x{TOP}_hw.h")) if repo_ip else []
+    if headers:
+        found = parse_offsets(headers[0].read_text())
+        unknown = set(found) - set(protocol.REGISTERS)
+        if unknown:
+            raise HwgenError(f"{headers[0]}: registers {sorted(unknown)} are not in the protocol")
+        table["offsets"], table["source"] = found, str(headers[0])
+    return table

@@ -1,0 +1,3 @@
+avg_pool1d.v
+pool1d_window.f
+requant_relu.f

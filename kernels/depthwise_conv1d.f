@@ -1,0 +1,2 @@
+depthwise_conv1d.v
+line_buffer_1d.f

@@ -1,0 +1,2 @@
+global_avg_pool.v
+requant_relu.f

@@ -38,6 +38,9 @@ def test_every_step_leaves_a_record_of_what_it_did(demo):
     assert export["identity"] == f"{build.graph.identity():016x}" and export["nodes"] == len(build.graph.nodes)
     assert export["saved_graph_reproduces_outputs"] is True
     assert export["cost"]["macs"] == records["step_convert_hls"]["macs"] > 0
+    metrics = json.loads((build.out / "run" / "metrics.json").read_text())  # what `hwgen train` reported
+    report = json.loads((build.hls_dir / "report.json").read_text())
+    assert metrics["weight_bits"] == export["cost"]["weight_bits"] == report["totals"]["weight_bits"] > 0
     assert records["step_csim"]["golden_vs_csim_mismatches"] == 0
     assert records["step_csim"]["n_samples"] == export["verify_examples"] > 0
     for path in ("graph/graph.json", "graph/weights.npz", "graph/stream.json", "verify/input.npy",

@@ -174,8 +174,8 @@ def test_unsupported_layers_are_named_with_the_supported_list():
     from hwgen.models.export import from_keras
 
     inp = L.Input((16, 4), name="x_in")
-    out = L.BatchNormalization(name="bn")(inp)
-    with pytest.raises(ModelError, match=r"layer 'bn' is a BatchNormalization.*supported: .*QConv1D"):
+    out = L.LayerNormalization(name="ln")(inp)
+    with pytest.raises(ModelError, match=r"layer 'ln' is a LayerNormalization.*supported: .*QConv1D"):
         from_keras(tf.keras.Model(inp, out))
 
 

@@ -88,6 +88,11 @@ class Build:
         return self.out / "model.h5"
 
     @property
+    def hls_model_file(self) -> Path:
+        """The Keras model hls4ml converts (BatchNormalization folded, scales absorbed), written by step_export."""
+        return self.out / "model_hls4ml.h5"
+
+    @property
     def run_dir(self) -> Path | None:
         """The run the build converts: its own (trained by step_train) or the configured source."""
         if self.cfg.train is not None:

@@ -29,10 +29,15 @@ def build(
     reuse: str = typer.Option(str(default(BuildConfig, "reuse")), help="hls4ml reuse factor, or 'auto': the smallest estimated to fit."),
     io: str = typer.Option(default(BuildConfig, "io_type").removeprefix("io_"), help="hls4ml IO type: stream or parallel (its g++ compile takes minutes)."),
     strategy: str = typer.Option(default(BuildConfig, "strategy"), help="hls4ml strategy for every layer: Latency or Resource."),
-    layer: list[str] = typer.Option([], help="Per-layer hls4ml setting LAYER:KEY=VALUE, e.g. b1:ReuseFactor=4."),
+    layer: list[str] = typer.Option([], help="Per-layer hls4ml setting LAYER:KEY=VALUE, LAYER as the layer table names it, e.g. "
+                                             "b1_depthwise:ReuseFactor=4."),
     precision: list[str] = typer.Option([], help="Force a type: LAYER:accum=ap_fixed<W,I> or LAYER:result=..."),
     calib: Optional[Path] = typer.Option(None, help="Calibration data file (default: the run's training examples)."),
     verify_data: Optional[Path] = typer.Option(None, help="Data for verify/ (default: the run's test split)."),
+    fold_bits: Optional[int] = typer.Option(default(BuildConfig, "fold_bits"), help="Significant bits of weights a BatchNormalization is folded "
+                                                       "into (default: the kernel's bits + 4)."),
+    allow_saturation: bool = typer.Option(default(BuildConfig, "allow_saturation"), "--allow-saturation", help="Accept graph logits beyond the Keras "
+                                          "tolerance when calibrated types saturate (default: fail, naming the layer)."),
 ):
     """Build a trained model into hardware views: integer graph, hls4ml project, C-sim, ... (see --start/--stop)."""
     from hwgen.builder import BuildConfig, run_build
@@ -42,7 +47,8 @@ def build(
     check_folder(out, what="build folder")
     cfg = BuildConfig(out=str(out), source=str(source), board=board, backend=backend, **options,
                       precision=precisions(precision), calib=str(calib) if calib else None,
-                      verify_data=str(verify_data) if verify_data else None)
+                      verify_data=str(verify_data) if verify_data else None, fold_bits=fold_bits,
+                      allow_saturation=allow_saturation)
     run_build(cfg, start=start, stop=stop, force=force)
 
 

@@ -25,6 +25,10 @@ def convert(
     precision: list[str] = typer.Option([], help="Force a type: LAYER:accum=ap_fixed<W,I> or "
                                                  "LAYER:result=... (repeatable; warns when narrower)."),
     calib: Optional[Path] = typer.Option(None, help="Calibration data file (default: the run's training examples)."),
+    fold_bits: Optional[int] = typer.Option(default(BuildConfig, "fold_bits"), help="Significant bits of weights a BatchNormalization is folded "
+                                                       "into (default: the kernel's bits + 4)."),
+    allow_saturation: bool = typer.Option(default(BuildConfig, "allow_saturation"), "--allow-saturation", help="Accept graph logits beyond the Keras "
+                                          "tolerance when calibrated types saturate (default: fail, naming the layer)."),
     force: bool = typer.Option(False, "--force", help="Replace a build folder that holds another model."),
 ):
     """Convert a trained QKeras model for a board: integer graph, precision inference, hls4ml project, report.
@@ -37,5 +41,6 @@ def convert(
     options = hls_options(reuse, io, strategy, layer)
     check_folder(out, what="build folder")
     cfg = BuildConfig(out=str(out), source=str(source), board=board, **options,
-                      precision=precisions(precision), calib=str(calib) if calib else None)
+                      precision=precisions(precision), calib=str(calib) if calib else None, fold_bits=fold_bits,
+                      allow_saturation=allow_saturation)
     run_build(cfg, stop="convert_hls", force=force)

@@ -82,3 +82,13 @@ NON_ARTIFACT_KEYS = ("steps", "out", "allow_saturation", "keras_tolerance")
 def differing_keys(old: dict, new: dict) -> list[str]:
     keys = (set(old) | set(new)) - set(NON_ARTIFACT_KEYS)
     return sorted(k for k in keys if old.get(k) != new.get(k))
+
+
+# The steps each build runs unless its config lists its own: the model's, the backend's, the board's.
+BACKEND_STEPS = {"hls": ["step_convert_hls", "step_csim"], "rtl": []}
+BOARD_STEPS = ["step_ip_sources", "step_block_design", "step_ip", "step_bitstream", "step_package"]
+
+
+def default_steps(cfg: BuildConfig) -> list[str]:
+    model = (["step_data"] if cfg.data else []) + (["step_train"] if cfg.train else [])
+    return model + ["step_export"] + BACKEND_STEPS[cfg.backend] + BOARD_STEPS

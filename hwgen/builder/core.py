@@ -142,7 +142,7 @@ def run_build(cfg: BuildConfig, *, start: str | None = None, stop: str | None = 
     """Run cfg's steps from `start` to `stop` (inclusive) in cfg.out; returns {step: record}."""
     from rich.console import Console
 
-    from hwgen.builder.steps import default_steps
+    from hwgen.builder.config import default_steps
 
     console = console or Console()
     sequence = [canonical(s) for s in (cfg.steps or default_steps(cfg))]

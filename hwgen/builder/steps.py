@@ -36,15 +36,6 @@ from hwgen.builder.config import BuildConfig
 from hwgen.builder.core import Build
 from hwgen.errors import DataError, HwgenError
 
-BACKEND_STEPS = {"hls": ["step_convert_hls", "step_csim"], "rtl": []}
-BOARD_STEPS = ["step_ip_sources", "step_block_design", "step_ip", "step_bitstream", "step_package"]
-
-
-def default_steps(cfg: BuildConfig) -> list[str]:
-    """The steps a config runs when it does not list its own: the model's, the backend's, the board's."""
-    model = (["step_data"] if cfg.data else []) + (["step_train"] if cfg.train else [])
-    return model + ["step_export"] + BACKEND_STEPS[cfg.backend] + BOARD_STEPS
-
 
 def step_data(build: Build, cfg: BuildConfig) -> dict:
     """Synthesise the task's data set and draw its gallery."""

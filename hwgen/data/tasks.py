@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
 from hwgen.data import physics as ph
+from hwgen.data.lung import LUNG_CLASSES, lung_example, lung_patient
+from hwgen.data.scene import CM, MM, Scene, layered_tissue, moving_slab, smooth_noise
 
-CM = 1e-2
-MM = 1e-3
+__all__ = ["TASKS", "TaskSpec", "LUNG_CLASSES", "CARDIAC_CLASSES", "ALINE_CLASSES", "Scene", "CM", "MM"]
 
 
 @dataclass(frozen=True)
@@ -40,14 +40,6 @@ class TaskSpec:
 
 
 # -- slow-time helpers ----------------------------------------------------------------------------
-
-def smooth_noise(rng: np.random.Generator, t: np.ndarray, fmax: float, n: int = 6) -> np.ndarray:
-    """A smooth random wiggle with unit RMS: a sum of n random sinusoids below fmax (probe jitter)."""
-    freqs = rng.uniform(0.2, fmax, n)
-    phases = rng.uniform(0, 2 * np.pi, n)
-    w = np.sin(2 * np.pi * freqs[:, None] * t[None, :] + phases[:, None]).sum(0)
-    return w / np.sqrt(n / 2.0)
-
 
 def beat_onsets(rng: np.random.Generator, rr_mean: float, span: float, cv: float) -> np.ndarray:
     """Beat onset times covering [-2 s, span]: RR intervals log-normal around rr_mean with variation cv."""
@@ -78,209 +70,13 @@ def contraction(t: np.ndarray, onsets: np.ndarray) -> np.ndarray:
     return np.maximum(state(idx), state(idx - 1) * (t >= onsets[idx]))
 
 
-def lung_pulse(t: np.ndarray, hr_bpm: float, phase: float) -> np.ndarray:
-    """A short systolic impulse at the heart rate (the lung pulse), values in [0, 1]."""
-    cyc = (t * hr_bpm / 60.0 + phase) % 1.0
-    return np.exp(-0.5 * ((cyc - 0.2) / 0.06) ** 2)
-
-
-# -- scene helpers ----------------------------------------------------------------------------------
-
-class Scene:
-    """One example's acquisition: probe settings, depth grid, and the phasor scene being built."""
-
-    def __init__(self, fc: float, depth_cm: float, n_lines: int, line_rate: float):
-        self.fc = fc
-        self.fs = 4.0 * fc
-        self.depth_m = depth_cm * CM
-        self.n = ph.n_samples(self.depth_m, self.fs)
-        self.z = ph.sample_depths(self.n, self.fs)
-        self.t = np.arange(n_lines) / line_rate if line_rate > 0 else np.zeros(n_lines)
-        self.n_lines = n_lines
-        self.scene = np.zeros((n_lines, self.n), dtype=np.complex64)
-
-    def samples(self, depth_m) -> np.ndarray:
-        """Sample position (float) of a depth (m)."""
-        return np.asarray(depth_m) * 2.0 * self.fs / ph.SPEED_OF_SOUND
-
-    def mask(self, top_m, bottom_m, edge_m: float = 0.3 * MM) -> np.ndarray:
-        """Soft 0..1 window over depth between top and bottom, with linear edges edge_m wide.
-
-        top/bottom are scalars or per-line arrays (then the mask is (lines, samples))."""
-        top = np.asarray(top_m, dtype=np.float32)[..., None] if np.ndim(top_m) else np.float32(top_m)
-        bot = np.asarray(bottom_m, dtype=np.float32)[..., None] if np.ndim(bottom_m) else np.float32(bottom_m)
-        z = self.z.astype(np.float32)
-        inv = np.float32(1.0 / edge_m)
-        up = np.clip((z - top) * inv + 0.5, 0, 1)
-        up *= np.clip((bot - z) * inv + 0.5, 0, 1)
-        return up
-
-    def add_reflectors(self, depth_m: np.ndarray, db: np.ndarray) -> None:
-        """Specular echoes at per-line depths (lines, k) with levels in dB over speckle."""
-        depth_m = np.atleast_2d(np.asarray(depth_m, dtype=np.float64))
-        if depth_m.shape[0] != self.n_lines:
-            depth_m = np.broadcast_to(depth_m.reshape(1, -1), (self.n_lines, depth_m.size))
-        amp = np.broadcast_to(ph.specular_amplitude(db, self.fc, self.fs), depth_m.shape)
-        ph.add_point_reflectors(self.scene, self.samples(depth_m), amp, self.fc, self.fs)
-
-    def render(self, rng: np.random.Generator, *, bins: int, gain_db: float, dynamic_range_db: float,
-               noise_db: float, attenuation: np.ndarray) -> np.ndarray:
-        """Attenuate, add receiver noise (noise_db relative to tissue speckle), run the receive chain."""
-        self.scene *= ph.attenuation_gain(attenuation, self.fc, self.fs)
-        noise_std = ph.speckle_rms(self.fc, self.fs) * 10 ** (noise_db / 20) / np.sqrt(2.0)
-        noise = rng.standard_normal(self.scene.shape, dtype=np.float32) * np.float32(noise_std)
-        return ph.display(self.scene, fc=self.fc, fs=self.fs, depth_m=self.depth_m, bins=bins,
-                          gain_db=gain_db, dynamic_range_db=dynamic_range_db, noise=noise)
-
-
-def layered_tissue(rng: np.random.Generator, sc: Scene, layers: list[tuple[float, float, float]]) -> np.ndarray:
-    """Static 1-D scatterer field with an echogenicity per layer: [(top_m, bottom_m, amplitude), ...]."""
-    field = ph.scatterers(rng, (sc.n,), sc.fc, sc.fs)
-    gain = np.zeros(sc.n, dtype=np.float32)
-    for top, bottom, amp in layers:
-        gain += amp * sc.mask(top, bottom)
-    return field * gain
-
-
-def moving_pattern(rng: np.random.Generator, sc: Scene, cols: np.ndarray, profile: np.ndarray) -> np.ndarray:
-    """Lines through a diffuse field that moves past the beam.
-
-    cols is the distance travelled at each line in half correlation lengths (the beam width). The
-    field's columns are smoothed over one column, so linear interpolation between them stays smooth.
-    Only depths where profile > 0 are simulated.
-    """
-    first = int(np.argmax(profile > 1e-4))
-    n_cols = int(np.ceil(cols[-1])) + 6
-    field = ph.gaussian_speckle(rng, (n_cols, sc.n - first), sc.fc, sc.fs) * profile[first:]
-    field = gaussian_filter1d(field.real, 1.0, axis=0) + 1j * gaussian_filter1d(field.imag, 1.0, axis=0)
-    field = (field * np.sqrt(2 * np.sqrt(np.pi) * 1.0)).astype(np.complex64)   # restore unit power
-    i0 = np.floor(cols).astype(int) + 3
-    w = (cols - np.floor(cols)).astype(np.float32)[:, None]
-    out = np.zeros((len(cols), sc.n), dtype=np.complex64)
-    out[:, first:] = field[i0] * (1 - w)
-    out[:, first:] += field[i0 + 1] * w
-    return out
-
-
-# -- lung -------------------------------------------------------------------------------------------
-
-LUNG_CLASSES = ["sliding", "absent", "lung_point"]
-
-
-def lung_patient(rng: np.random.Generator, spec: TaskSpec) -> dict:
-    """Traits of one simulated patient for the lung task."""
-    return {
-        "fc_hz": spec.fc_hz * rng.uniform(0.85, 1.25),
-        "skin_cm": rng.uniform(0.1, 0.2),
-        "fat_cm": rng.uniform(0.2, 0.8),
-        "muscle_cm": rng.uniform(0.4, 1.0),
-        "breath_rate_per_min": rng.uniform(10, 26),
-        "heart_rate_bpm": rng.uniform(55, 115),
-        "noise_db": rng.uniform(-75, -58),
-    }
-
-
-def lung_example(rng: np.random.Generator, label: int, patient: dict, spec: TaskSpec, time: int,
-                 depth: int) -> tuple[np.ndarray, dict]:
-    """One lung M-mode (time, depth): seashore (sliding), barcode (absent) or both (lung point)."""
-    kind = LUNG_CLASSES[label]
-    sc = Scene(patient["fc_hz"] * rng.uniform(0.97, 1.03), spec.depth_cm, time, spec.line_rate_hz(time))
-    t = sc.t
-    skin = patient["skin_cm"] * CM
-    fat = skin + patient["fat_cm"] * CM * rng.uniform(0.9, 1.1)
-    pleura = fat + patient["muscle_cm"] * CM * rng.uniform(0.9, 1.1)
-
-    # Breathing (0 = end-expiration, 1 = end-inspiration) and the contact between the two pleurae.
-    f_breath = patient["breath_rate_per_min"] * rng.uniform(0.9, 1.1) / 60.0
-    breath = 0.5 * (1 - np.cos(2 * np.pi * f_breath * t + rng.uniform(0, 2 * np.pi)))
-    if kind == "sliding":
-        contact = np.ones_like(t)
-    elif kind == "absent":
-        contact = np.zeros_like(t)
-    else:   # lung point: the lung slides into view on inspiration; both patterns in the window
-        thr = np.quantile(breath, rng.uniform(0.3, 0.7))
-        contact = 1 / (1 + np.exp(-(breath - thr) / 0.03))
-
-    # Probe and chest-wall axial motion: jitter plus breathing; a few tenths of a millimetre.
-    jitter_mm = rng.uniform(0.02, 0.12)
-    chest = (jitter_mm * smooth_noise(rng, t, 4.0) + rng.uniform(0.0, 0.25) * breath) * MM
-    shift = sc.samples(chest)
-
-    # Chest wall: skin (bright), fat (dark), muscle (mid, striated), then the pleural line.
-    wall = layered_tissue(rng, sc, [(0.0, skin, 1.6), (skin, fat, rng.uniform(0.3, 0.6)),
-                                    (fat, pleura - 0.3 * MM, rng.uniform(0.8, 1.3))])
-    sc.scene += ph.shift_lines(wall, shift, sc.fc, sc.fs)
-    fascia = np.array([skin, fat, fat + rng.uniform(0.3, 0.7) * (pleura - fat)])
-    sc.add_reflectors(fascia[None, :] + chest[:, None], rng.uniform(4, 12, 3))
-
-    # Lung pulse: the heart shakes the lung a little, only where the lung touches the chest wall.
-    hr = patient["heart_rate_bpm"] * rng.uniform(0.95, 1.05)
-    beat = lung_pulse(t, hr, rng.uniform())
-    pulse = contact * beat * rng.uniform(0.03, 0.12) * MM
-    pleura_db = rng.uniform(22, 32)
-    pleura_line = pleura + chest + pulse
-    sc.add_reflectors(pleura_line[:, None], np.array([pleura_db]))
-
-    # A-lines: reverberations between probe and pleura at multiples of its depth; stronger without lung.
-    k = np.arange(2, 6)
-    ratio_db = np.where(contact > 0.5, rng.uniform(-14, -6), rng.uniform(-9, -3))  # per line, dB per bounce
-    aline_db = pleura_db + (k[None, :] - 1) * ratio_db[:, None]
-    sc.add_reflectors(k[None, :] * (pleura + chest)[:, None], aline_db)
-
-    # Below the pleura: reverberation "sand". Sliding: the pattern moves through the beam with the
-    # visceral pleura (lateral sliding plus out-of-plane change), so it decorrelates over slow time.
-    # No sliding: the same pattern stays put (barcode).
-    below = sc.mask(pleura + 0.4 * MM, 1.0, 0.5 * MM) * np.exp(-(sc.z - pleura).clip(0) / (rng.uniform(3, 6) * CM))
-    below *= np.float32(10 ** (rng.uniform(0, 6) / 20))
-    static = ph.gaussian_speckle(rng, (sc.n,), sc.fc, sc.fs) * below
-    # The sand's pattern changes as the visceral pleura slides (plus out-of-plane change of the
-    # reverberations): rate in beam-width correlation lengths per second, fastest mid-breath. A floor
-    # keeps it moving in end-expiratory pauses (lung pulse, cardiac and vascular shimmer).
-    speed = np.abs(np.gradient(breath))
-    speed = np.maximum(speed / (speed.mean() + 1e-12), rng.uniform(0.7, 1.0))
-    speed += rng.uniform(0.5, 2.0) * beat          # lung pulse: each heartbeat stirs the sand a little more
-    rate = rng.uniform(12, 50)                                   # decorrelations per second (20-80 ms)
-    dt = 1.0 / spec.line_rate_hz(time)
-    path = np.cumsum(speed * rate * dt * contact)                 # in correlation lengths
-    c = contact.astype(np.float32)[:, None]
-    if contact.min() < 1:
-        sc.scene += ph.shift_lines(static, shift, sc.fc, sc.fs) * (1 - c)
-    if contact.max() > 0:
-        sc.scene += ph.shift_lines(moving_pattern(rng, sc, 2.0 * path, below),
-                                   shift + sc.samples(pulse), sc.fc, sc.fs) * c
-
-    # Rib shadow (nuisance): the probe rocks onto a rib edge for a moment; everything below goes dark.
-    rib = rng.uniform() < 0.15
-    if rib:
-        start, length = rng.uniform(0, t[-1] + 1e-9), rng.uniform(0.05, 0.25) * max(spec.span_s, 1e-9)
-        on = (1 / (1 + np.exp(-(t - start) / 0.03))) * (1 / (1 + np.exp((t - start - length) / 0.03)))
-        rib_depth = pleura - rng.uniform(0.1, 0.4) * CM
-        loss = 1 - on[:, None] * (1 - 10 ** (-rng.uniform(10, 25) / 20)) * sc.mask(rib_depth + 0.5 * MM, 1.0)
-        sc.scene *= loss.astype(np.float32)
-        sc.add_reflectors((rib_depth + chest)[:, None], 20 * np.log10(np.maximum(on, 1e-6))[:, None] + 18)
-
-    alpha = np.where(sc.z < fat, 0.63, 0.9).astype(np.float32)
-    alpha[sc.z < skin] = 0.35
-    gain_db = rng.uniform(-4, 6)
-    img = sc.render(rng, bins=depth, gain_db=gain_db, dynamic_range_db=spec.dynamic_range_db,
-                    noise_db=patient["noise_db"], attenuation=alpha)
-    params = {
-        "pleura_depth_cm": round(pleura / CM, 4), "fc_hz": round(sc.fc, 1), "gain_db": round(gain_db, 3),
-        "heart_rate_bpm": round(hr, 3), "breath_rate_per_min": round(f_breath * 60, 3),
-        "sliding_fraction": round(float(contact.mean()), 4), "rib_shadow": bool(rib),
-        "sand_rate_per_s": round(rate * float(contact.mean()), 3),
-        "jitter_mm": round(jitter_mm, 4), "noise_db": round(patient["noise_db"], 3),
-    }
-    return img, params
-
-
 # -- cardiac ----------------------------------------------------------------------------------------
 
 CARDIAC_CLASSES = ["normal", "brady", "tachy", "irregular"]
 HR_RANGES = {"normal": (62, 98), "brady": (38, 57), "tachy": (104, 160), "irregular": (60, 140)}
 
 
-def cardiac_patient(rng: np.random.Generator, spec: TaskSpec) -> dict:
+def cardiac_patient(rng: np.random.Generator, spec: TaskSpec, profile) -> dict:
     """Traits of one simulated patient for the cardiac task."""
     return {
         "fc_hz": spec.fc_hz * rng.uniform(0.85, 1.2),
@@ -292,18 +88,8 @@ def cardiac_patient(rng: np.random.Generator, spec: TaskSpec) -> dict:
     }
 
 
-def moving_slab(rng: np.random.Generator, sc: Scene, top: np.ndarray, bottom: np.ndarray, amp: float,
-                thickness_ed: float) -> None:
-    """Add a tissue slab whose scatterers follow its moving top/bottom boundaries (per line, m)."""
-    count = rng.poisson(ph.SCATTERERS_PER_CELL * sc.samples(thickness_ed) / ph.resolution_cell_samples(sc.fc, sc.fs))
-    u = rng.random(count)                       # material coordinate in the slab
-    a = rng.rayleigh(1.0, count) * amp
-    depth = top[:, None] + u[None, :] * (bottom - top)[:, None]
-    ph.add_point_reflectors(sc.scene, sc.samples(depth), np.broadcast_to(a, depth.shape), sc.fc, sc.fs)
-
-
 def cardiac_example(rng: np.random.Generator, label: int, patient: dict, spec: TaskSpec, time: int,
-                    depth: int) -> tuple[np.ndarray, dict]:
+                    depth: int, profile) -> tuple[np.ndarray, dict]:
     """One parasternal M-mode through the left ventricle (time, depth), rhythm class `label`."""
     kind = CARDIAC_CLASSES[label]
     sc = Scene(patient["fc_hz"] * rng.uniform(0.97, 1.03), spec.depth_cm, time, spec.line_rate_hz(time))
@@ -383,14 +169,14 @@ ALINE_RATIONALE = (
 )
 
 
-def aline_patient(rng: np.random.Generator, spec: TaskSpec) -> dict:
+def aline_patient(rng: np.random.Generator, spec: TaskSpec, profile) -> dict:
     """Traits of one simulated patient for the A-line task."""
     return {"fc_hz": spec.fc_hz * rng.uniform(0.7, 1.4), "fat_cm": rng.uniform(0.3, 1.5),
             "noise_db": rng.uniform(-66, -48)}
 
 
 def aline_example(rng: np.random.Generator, label: int, patient: dict, spec: TaskSpec, time: int,
-                  depth: int) -> tuple[np.ndarray, dict]:
+                  depth: int, profile) -> tuple[np.ndarray, dict]:
     """Single A-lines (time lines, usually 1) of a tissue echo class."""
     kind = ALINE_CLASSES[label]
     sc = Scene(patient["fc_hz"] * rng.uniform(0.95, 1.05), spec.depth_cm, time, 0.0)

@@ -52,7 +52,7 @@ def train_config(recipe: str, model: str, seed: int, args):
     from hwgen.train import TrainConfig
 
     kw = dict(task="lung", model=model, bits=args.bits, qat_from_float=True, float_epochs=args.float_epochs,
-              epochs=args.epochs, seed=seed, progress=False, out="unused")
+              epochs=args.epochs, patience=args.patience, seed=seed, progress=False, out="unused")
     if "augment" in {f.name for f in fields(TrainConfig)}:
         kw["augment"] = RECIPES[recipe]["augment"]
     return TrainConfig(**kw)
@@ -181,6 +181,7 @@ def main() -> None:
     parser.add_argument("--bits", type=int, default=8)
     parser.add_argument("--float-epochs", type=int, default=20)
     parser.add_argument("--epochs", type=int, default=15, help="QAT epochs")
+    parser.add_argument("--patience", type=int, default=5, help="early-stopping patience (epochs)")
     parser.add_argument("--out", type=Path, default=None, help="default bench/results/shift_<recipe>.json")
     args = parser.parse_args()
     out = args.out or RESULTS / f"shift_{args.recipe}.json"

@@ -6,12 +6,13 @@ writes a run directory:
 
     model.h5         the QKeras model (hwgen.models.load)
     metrics.json     test accuracy, per-class sensitivity/specificity, macro F1, confusion matrix,
-                     params, MACs, weight memory bits, training time
+                     95 % bootstrap intervals (ci95), calibration (ECE), the class-imbalance
+                     handling and augmentation used, params, MACs, weight memory bits, training time
     config.json      the TrainConfig, model settings, input shape and class names
     preprocess.json  the exact hwgen.data.preprocess settings (predict reuses them)
     split.json       data source and train/val/test indices into it
     test.npz         the preprocessed test examples (x, y, classes) for C-sim / RTL comparisons
-    confusion.png, history.png
+    confusion.png, history.png, reliability.png
 
 ``predict(run_dir, x)`` applies the run's preprocessing and returns class probabilities;
 ``predict_file`` does the same for a data file and scores it when it has labels.
@@ -30,6 +31,7 @@ from hwgen.errors import DataError, HwgenError, ModelError
 
 # Default synthetic set size without --data: trains in about a minute on 2 cores.
 DEFAULT_SYNTH_N = 300
+BALANCE_METHODS = ("weights", "resample", "none")
 INIT_BATCH = 64  # training examples used to scale the initial weights to the data
 
 
@@ -56,6 +58,8 @@ class TrainConfig:
     normalise: str = "minmax"
     model_cfg: dict = field(default_factory=dict)  # width, depth, kernel, pools, po2_bits, dims, ...
     shift_training: str = "q"  # po2 layers: "q" (quantize linear weights) or "ps" (train sign/shift, models.shift)
+    augment: bool = True  # training-time augmentation (hwgen.data.augment), a fresh seeded draw per epoch
+    balance: str = "weights"  # class imbalance: "weights" (balanced class weights), "resample" or "none"
     progress: bool = True
 
 
@@ -171,6 +175,23 @@ def classification_metrics(y_true, y_pred, classes) -> dict:
     }
 
 
+def imbalance_record(cfg: TrainConfig, data: "Prepared") -> dict:
+    """How class imbalance was handled, with the training counts that motivated it (metrics.json)."""
+    counts = np.bincount(data.train[1], minlength=len(data.classes))
+    return {"method": {"weights": "balanced class weights", "resample": "class-balanced resampling per epoch",
+                       "none": "none"}[cfg.balance],
+            "train_counts": {c: int(n) for c, n in zip(data.classes, counts, strict=True)},
+            "class_weight": {data.classes[k]: round(v, 4) for k, v in (data.class_weight or {}).items()}}
+
+
+def augmentation_record(cfg: TrainConfig, data: "Prepared") -> dict:
+    if not cfg.augment:
+        return {"enabled": False}
+    from hwgen.data.augment import AugmentConfig, policy
+
+    return {"enabled": True, "policy": policy(data.classes), **AugmentConfig().to_dict()}
+
+
 # ---------------------------------------------------------------- plots
 
 
@@ -259,6 +280,7 @@ def _progress_callback(label: str, epochs: int, enabled: bool):
 
 
 def _fit(model, x, y, val, weights, cfg: TrainConfig, epochs: int, lr: float, label: str) -> dict:
+    """Compile and fit; x is an array (with labels y) or a Keras Sequence serving both (y None)."""
     import tensorflow as tf
 
     model.compile(optimizer=tf.keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
@@ -268,8 +290,9 @@ def _fit(model, x, y, val, weights, cfg: TrainConfig, epochs: int, lr: float, la
         tf.keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.patience, restore_best_weights=True),
         _progress_callback(label, epochs, cfg.progress),
     ]
-    history = model.fit(x, y, validation_data=val, epochs=epochs, batch_size=cfg.batch_size,
-                        class_weight=weights, callbacks=callbacks, verbose=0, shuffle=True)
+    batching = {"batch_size": cfg.batch_size, "shuffle": True} if y is not None else {"shuffle": False}
+    history = model.fit(x, y, validation_data=val, epochs=epochs, class_weight=weights, callbacks=callbacks,
+                        verbose=0, **batching)
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
@@ -292,7 +315,7 @@ class Prepared:
     y: np.ndarray
     classes: list[str]
     split: tuple[np.ndarray, np.ndarray, np.ndarray]
-    class_weight: dict[int, float]
+    class_weight: dict[int, float] | None
 
     @property
     def train(self):
@@ -317,27 +340,43 @@ def prepare(cfg: TrainConfig, dataset=None) -> Prepared:
     y = np.asarray(dataset.y, dtype=np.int64)
     classes = list(dataset.classes)
     split = _split(dataset, cfg.seed)
+    if cfg.balance not in BALANCE_METHODS:
+        raise DataError(f"balance must be one of {', '.join(BALANCE_METHODS)}, got {cfg.balance!r}")
     weights = {int(k): float(v) for k, v in class_weights(y[split[0]], len(classes)).items()}
-    return Prepared(dataset, settings, x, y, classes, split, weights)
+    return Prepared(dataset, settings, x, y, classes, split, weights if cfg.balance == "weights" else None)
 
 
-def fit(model, data: Prepared, cfg: TrainConfig, *, epochs: int, lr: float, label: str, init: bool) -> dict:
-    """Fit one phase; ``init`` first scales the weights to the data (models.scale_to_data)."""
+def fit(model, data: Prepared, cfg: TrainConfig, *, epochs: int, lr: float, label: str, init: bool,
+        phase: int = 0) -> dict:
+    """Fit one phase; ``init`` first scales the weights to the data (models.scale_to_data).
+
+    With cfg.augment or balance="resample" the training windows come from a Keras Sequence that
+    draws each epoch afresh from (cfg.seed, phase, epoch) (hwgen.data.augment)."""
     from hwgen import models
 
     x_train, y_train = data.train
     if init:
         models.scale_to_data(model, x_train[:INIT_BATCH])
+    if cfg.augment or cfg.balance == "resample":
+        from hwgen.data.augment import AugmentConfig, keras_sequence
+
+        train = keras_sequence(x_train, y_train, data.classes, seed=cfg.seed, phase=phase,
+                               batch_size=cfg.batch_size, augment=AugmentConfig() if cfg.augment else None,
+                               resample_classes=cfg.balance == "resample", normalise=data.settings["normalise"])
+        return _fit(model, train, None, data.val, data.class_weight, cfg, epochs, lr, label)
     return _fit(model, x_train, y_train, data.val, data.class_weight, cfg, epochs, lr, label)
 
 
 def evaluate(model, data: Prepared) -> dict:
-    """Test-set metrics plus the model's cost figures."""
-    from hwgen import models
+    """Test-set metrics with 95 % patient-bootstrap intervals and calibration, plus the model's costs."""
+    from hwgen import evidence, models
 
     x_test, y_test = data.test
     probs = model.predict(x_test, verbose=0, batch_size=256)
     metrics = classification_metrics(y_test, probs.argmax(1), data.classes)
+    groups = np.asarray(data.dataset.group)[data.split[2]]
+    metrics["ci95"] = evidence.bootstrap_intervals(y_test, probs.argmax(1), data.classes, groups=groups)
+    metrics["calibration"] = evidence.calibration(probs, y_test)
     metrics.update(models.summary(model))
     if data.val is not None:
         metrics["val_accuracy"] = float((model.predict(data.val[0], verbose=0).argmax(1) == data.val[1]).mean())
@@ -357,7 +396,7 @@ def train_phases(cfg: TrainConfig, data: Prepared):
     if cfg.qat_from_float and cfg.bits is not None:
         float_model = models.build(cfg.model, shape, n_classes, bits=None, **cfg.model_cfg)
         phases.append(("float", fit(float_model, data, cfg, epochs=cfg.float_epochs, lr=cfg.learning_rate,
-                                    label=f"{cfg.model} float", init=True)))
+                                    label=f"{cfg.model} float", init=True, phase=0)))
         model.set_weights(float_model.get_weights())
         model, history = _fit_qat(model, data, cfg, lr=cfg.learning_rate / 3, init=False)
         phases.append(("qat", history))
@@ -378,11 +417,11 @@ def _fit_qat(model, data: Prepared, cfg: TrainConfig, *, lr: float, init: bool):
 
     label = f"{cfg.model} {cfg.bits}-bit QAT"
     if cfg.shift_training == "q":
-        return model, fit(model, data, cfg, epochs=cfg.epochs, lr=lr, label=label, init=init)
+        return model, fit(model, data, cfg, epochs=cfg.epochs, lr=lr, label=label, init=init, phase=1)
     if init:  # scale the linear weights first: PS stores their log2
         models.scale_to_data(model, data.train[0][:INIT_BATCH])
     ps_model = shift.to_ps(model)
-    history = fit(ps_model, data, cfg, epochs=cfg.epochs, lr=lr, label=f"{label} (PS)", init=False)
+    history = fit(ps_model, data, cfg, epochs=cfg.epochs, lr=lr, label=f"{label} (PS)", init=False, phase=1)
     return shift.to_q(ps_model), history
 
 
@@ -401,7 +440,8 @@ def train_model(cfg: TrainConfig) -> Path:
     metrics = evaluate(model, data)
     metrics.update({"model": cfg.model, "task": cfg.task, "bits": cfg.bits,
                     "train_seconds": round(time.perf_counter() - started, 2),
-                    "epochs_run": {p: len(h.get("loss", [])) for p, h in phases}})
+                    "epochs_run": {p: len(h.get("loss", [])) for p, h in phases},
+                    "imbalance": imbalance_record(cfg, data), "augmentation": augmentation_record(cfg, data)})
     _write_run(out, cfg, model, metrics, data, phases)
     return out
 
@@ -425,6 +465,9 @@ def _write_run(out: Path, cfg: TrainConfig, model, metrics: dict, data: Prepared
     title = f"{cfg.model} {cfg.bits or 'float'}-bit, {cfg.task}: accuracy {metrics['accuracy']:.3f}"
     plot_confusion(metrics["confusion"], classes, out / "confusion.png", title)
     plot_history(phases, out / "history.png")
+    from hwgen.evidence import plot_reliability
+
+    plot_reliability(metrics["calibration"], out / "reliability.png", f"{cfg.model} {cfg.bits or 'float'}-bit, {cfg.task}")
 
 
 # ---------------------------------------------------------------- prediction
@@ -472,8 +515,12 @@ def predict_file(run_dir, data_path, out_path=None) -> dict:
                         for i, (p, row) in enumerate(zip(pred, probs, strict=True))],
     }
     if labelled:
+        from hwgen.evidence import bootstrap_intervals
+
         scored = classification_metrics(dataset.y, pred, classes)
-        result.update(accuracy=scored["accuracy"], confusion=scored["confusion"], macro_f1=scored["macro_f1"])
+        result.update(accuracy=scored["accuracy"], confusion=scored["confusion"], macro_f1=scored["macro_f1"],
+                      per_class=scored["per_class"],
+                      ci95=bootstrap_intervals(dataset.y, pred, classes, groups=dataset.group))
     if out_path:
         Path(out_path).parent.mkdir(parents=True, exist_ok=True)
         Path(out_path).write_text(json.dumps(result, indent=1))

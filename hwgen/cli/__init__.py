@@ -35,6 +35,7 @@ COMMANDS = {
     "train": ("hwgen.cli.train", "train"),
     "predict": ("hwgen.cli.train", "predict"),
     "convert": ("hwgen.cli.convert", "convert"),
+    "explain": ("hwgen.cli.explain", "explain"),
 }
 
 for _name, _module in GROUPS.items():

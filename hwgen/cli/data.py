@@ -30,6 +30,9 @@ def synth(
     out: Path = typer.Option(..., help="Output file: .npz, or .h5 for large sets."),
     time: int = typer.Option(None, help="Lines per example (default: the task's, 256; aline: 1)."),
     depth: int = typer.Option(64, help="Depth bins per line."),
+    family: str = typer.Option("default", help="Settings family: default (the documented randomisation "
+                               "ranges), v1 (generator 1.0's narrow ranges), or a shift-benchmark family "
+                               "(lung: shift_train, held_depth_deep, anatomical, ...)."),
 ):
     """Simulate a labelled data set with the physics-based generator and write it."""
     import time as clock
@@ -41,10 +44,13 @@ def synth(
     from hwgen.errors import DataError
 
     task_spec(task, "hwgen data synth --task")
+    from hwgen.data.randomise import Profile
+
+    Profile(task, family)          # an unknown family stops here, before any work
     if out.suffix not in (".npz", ".h5", ".hdf5"):
         raise DataError(f"{out}: output must end in .npz or .h5")
     start = clock.perf_counter()
-    ds = synthesize(task, n, seed, time=time, depth=depth, progress=True)
+    ds = synthesize(task, n, seed, time=time, depth=depth, family=family, progress=True)
     elapsed = clock.perf_counter() - start
     save(ds, out)
     lines = ds.x.shape[0] * ds.x.shape[1]
@@ -94,11 +100,13 @@ def info(
         con.print(table)
     else:
         con.print("unlabelled")
-    keys = ("task", "generator_version", "seed", "line_rate_hz", "span_s", "depth_cm", "fc_hz", "fs_hz",
+    keys = ("task", "generator_version", "family", "seed", "line_rate_hz", "span_s", "depth_cm", "fc_hz", "fs_hz",
             "dynamic_range_db", "kind", "source", "scan_line")
     for key in keys:
         if key in ds.meta:
             value = ds.meta[key]
+            if value is None:
+                value = "varies per example (params)"
             con.print(f"  {key}: {value:.6g}" if isinstance(value, float) else f"  {key}: {value}")
     if ds.params:
         con.print(f"  params per example: {', '.join(sorted(ds.params[0]))}")

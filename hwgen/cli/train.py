@@ -39,6 +39,11 @@ def train(
     lr: float = typer.Option(2e-3, help="Learning rate."),
     patience: int = typer.Option(5, help="Early-stopping patience (epochs)."),
     clahe: bool = typer.Option(False, help="CLAHE contrast equalisation in preprocessing."),
+    augment: bool = typer.Option(True, "--augment/--no-augment",
+                                 help="Training-time augmentation (gain, gamma, noise, time crop, depth rescaling, "
+                                      "lung-point splicing), a fresh seeded draw every epoch."),
+    balance: str = typer.Option("weights", help="Class imbalance: weights (balanced class weights), resample "
+                                "(class-balanced draw per epoch) or none."),
     seed: int = typer.Option(0, help="Seed for data, split and weights."),
 ):
     """Train a zoo model on an ultrasound task and write model.h5, metrics.json and plots."""
@@ -48,28 +53,45 @@ def train(
         task=task, data=str(data) if data else None, model=model, bits=bits or None, out=str(out),
         qat_from_float=qat_from_float, epochs=epochs, float_epochs=float_epochs, n=n, time=time, depth=depth,
         batch_size=batch_size, learning_rate=lr, patience=patience, clahe=clahe, seed=seed, shift_training=shift_training,
+        augment=augment, balance=balance,
         model_cfg={"width": width, "depth": blocks, "po2_bits": po2_bits, "dims": dims,
                    "kernel": kernel if depth_kernel is None else (kernel, depth_kernel),
                    "factorise": factorise},
     )
     run = train_model(cfg)
     print_metrics(json.loads((run / "metrics.json").read_text()))
-    Console().print(f"wrote {run}/ (model.h5, metrics.json, confusion.png, history.png, split.json, preprocess.json)")
+    Console().print(f"wrote {run}/ (model.h5, metrics.json, confusion.png, history.png, reliability.png, "
+                    "split.json, preprocess.json)")
 
 
 def print_metrics(metrics: dict, console: Console | None = None) -> None:
-    """A per-class table plus the headline figures of a run's metrics.json."""
+    """A per-class table (with 95 % bootstrap intervals) plus the headline figures of a run's metrics.json."""
+    from hwgen.evidence import format_interval
+
     console = console or Console()
-    table = Table(title=f"{metrics['model']} on {metrics['task']} ({metrics['bits'] or 'float'}-bit): test set")
+    ci = metrics.get("ci95") or {}
+    ci_class = ci.get("per_class", {})
+    table = Table(title=f"{metrics['model']} on {metrics['task']} ({metrics['bits'] or 'float'}-bit): test set"
+                        + (f", 95 % intervals ({ci['method']})" if ci else ""))
     for column in ("class", "sensitivity", "specificity", "F1", "support"):
         table.add_column(column, justify="left" if column == "class" else "right")
     for name, row in metrics["per_class"].items():
-        table.add_row(name, f"{row['sensitivity']:.3f}", f"{row['specificity']:.3f}", f"{row['f1']:.3f}",
+        c = ci_class.get(name, {})
+        table.add_row(name, format_interval(row["sensitivity"], c.get("sensitivity")),
+                      format_interval(row["specificity"], c.get("specificity")), f"{row['f1']:.3f}",
                       str(row["support"]))
     console.print(table)
+    extra = ""
+    if "calibration" in metrics:
+        extra += f"  ECE {metrics['calibration']['ece']:.3f}"
+    if "imbalance" in metrics:
+        extra += f"  imbalance: {metrics['imbalance']['method']}"
+    if "augmentation" in metrics:
+        extra += f"  augmentation {'on' if metrics['augmentation']['enabled'] else 'off'}"
     console.print(
-        f"accuracy {metrics['accuracy']:.3f}  macro F1 {metrics['macro_f1']:.3f}  params {metrics['params']}  "
-        f"MACs {metrics['macs']}  weight memory {metrics['weight_bits']} bits  train {metrics['train_seconds']} s"
+        f"accuracy {format_interval(metrics['accuracy'], ci.get('accuracy'))}  macro F1 {metrics['macro_f1']:.3f}  "
+        f"params {metrics['params']}  MACs {metrics['macs']}  weight memory {metrics['weight_bits']} bits  "
+        f"train {metrics['train_seconds']} s" + extra
     )
 
 
@@ -88,5 +110,8 @@ def predict(
         counts[p["class"]] = counts.get(p["class"], 0) + 1
     console.print(f"{len(result['predictions'])} examples: " + ", ".join(f"{c} {k}" for c, k in counts.items()))
     if "accuracy" in result:
-        console.print(f"accuracy {result['accuracy']:.3f}  confusion (rows true) {result['confusion']}")
+        from hwgen.evidence import format_interval
+
+        acc = format_interval(result["accuracy"], result["ci95"]["accuracy"])
+        console.print(f"accuracy {acc}  confusion (rows true) {result['confusion']}")
     console.print(f"wrote {out}")

@@ -38,7 +38,7 @@ def lung_example(rng: np.random.Generator, label: int, patient: dict, spec, time
                  profile) -> tuple[np.ndarray, dict]:
     """One lung window (time, depth): native M-mode, or anatomical M-mode from a B-mode cine."""
     s = profile.draw_level(rng, "example")
-    s["fc_mhz"] = capped_fc(rng, profile, s["depth_cm"])
+    s["fc_mhz"] = profile.capped_fc(rng, s["depth_cm"])
     if rng.uniform() < s["anatomical_fraction"]:
         from hwgen.data.anatomical import anatomical_lung
 
@@ -47,14 +47,6 @@ def lung_example(rng: np.random.Generator, label: int, patient: dict, spec, time
                               bins=depth, depth_cm=s["depth_cm"])
     params["regime"] = "native"
     return img, params
-
-
-def capped_fc(rng: np.random.Generator, profile, depth_cm: float) -> float:
-    """Centre frequency (MHz) drawn log-uniformly up to fc_depth_max / depth: deep presets use low fc."""
-    lo, hi = profile.ranges["fc_mhz"]
-    cap = profile.ranges["fc_depth_max"][0] / depth_cm
-    hi = max(lo, min(hi, cap))
-    return float(np.exp(rng.uniform(np.log(lo), np.log(hi)))) if hi > lo else float(lo)
 
 
 def contact_pattern(rng: np.random.Generator, kind: str, breath: np.ndarray, s: dict) -> tuple[np.ndarray, str]:
@@ -178,7 +170,7 @@ def render_lung(rng: np.random.Generator, kind: str, patient: dict, s: dict, *, 
     rib = bool(rng.uniform() < s["rib_shadow_prob"])
     if rib:
         span_s = n_lines / line_rate
-        start, length = rng.uniform(0, t[-1] + 1e-9), rng.uniform(0.05, 0.25) * span_s
+        start, length = rng.uniform(0, t[-1] + 1e-9), rng.uniform(0.04, 0.15) * span_s
         on = window(t, start, length, 0.03 * span_s / 2)
         rib_depth = pleura - rng.uniform(0.1, 0.4) * (pleura - skin)
         loss = 1 - on[:, None] * (1 - 10 ** (-s["rib_shadow_db"] / 20)) * sc.mask(rib_depth + 0.5 * MM, 1.0)

@@ -25,6 +25,7 @@ ATTENUATION_DB_CM_MHZ = {
     "fluid": 0.0022, "bone": 15.0, "lung": 40.0, "soft_tissue": 0.5,
 }
 TGC_DB_CM_MHZ = 0.5        # the scanner's TGC assumes average soft tissue
+TGC_MAX_DB = 50.0          # depth-gain range of the receiver
 FRACTIONAL_BANDWIDTH = 0.75
 SCATTERERS_PER_CELL = 10   # fully developed speckle
 FULL_SCALE_DB = 24.0       # display full scale above the tissue speckle RMS (at 0 dB gain)
@@ -183,9 +184,15 @@ def echo_rf(scene: np.ndarray, fc: float, fs: float, bandwidth: float = FRACTION
 
 
 def envelope(rf: np.ndarray) -> np.ndarray:
-    """Envelope of RF lines: magnitude of the analytic signal (FFT Hilbert transform along the last axis)."""
+    """Envelope of RF lines: magnitude of the analytic signal (FFT Hilbert transform along the last axis).
+
+    The transform is zero-padded to twice the line: an FFT Hilbert transform is circular, and without
+    padding the bright near field (skin, pleura) leaks into the last samples at about -64 dB, which the
+    TGC then lifts by 30 dB or more - a bright band at the bottom of every image, even under a bone
+    shadow. Padded, the leak is below -115 dB.
+    """
     n = rf.shape[-1]
-    m = sfft.next_fast_len(n)
+    m = sfft.next_fast_len(2 * n)
     spec = sfft.rfft(rf, n=m, axis=-1)
     # Analytic signal spectrum: positive frequencies doubled, negative ones zero.
     weights = np.zeros(m, dtype=np.float32)
@@ -206,18 +213,20 @@ def attenuation_gain(alpha_db_cm_mhz: np.ndarray, fc: float, fs: float) -> np.nd
 
 
 def tgc_gain(n: int, fc: float, fs: float, db_cm_mhz: float = TGC_DB_CM_MHZ) -> np.ndarray:
-    """Time-gain compensation: the scanner undoes the round-trip loss of average soft tissue."""
+    """Time-gain compensation: the scanner undoes the round-trip loss of average soft tissue, up to
+    the receiver's depth-gain range (TGC_MAX_DB); deeper, receiver noise is not lifted any further."""
     depth_cm = sample_depths(n, fs) * 100.0
-    return (10.0 ** (2.0 * db_cm_mhz * (fc / 1e6) * depth_cm / 20.0)).astype(np.float32)
+    db = np.minimum(2.0 * db_cm_mhz * (fc / 1e6) * depth_cm, TGC_MAX_DB)
+    return (10.0 ** (db / 20.0)).astype(np.float32)
 
 
 def decimate(env: np.ndarray, fs: float, depth_m: float, bins: int) -> np.ndarray:
     """Average the envelope into `bins` equal depth bins covering [0, depth_m] (anti-aliased decimation)."""
     n = env.shape[-1]
-    edges = np.rint(np.linspace(0, n_samples(depth_m, fs), bins + 1)).astype(np.int64)
-    edges = np.clip(edges, 0, n - 1)
-    sums = np.add.reduceat(env, edges[:-1], axis=-1)
-    counts = np.maximum(np.diff(edges), 1)
+    edges = np.clip(np.rint(np.linspace(0, n_samples(depth_m, fs), bins + 1)).astype(np.int64), 0, n)
+    starts = np.minimum(edges[:-1], n - 1)
+    sums = np.add.reduceat(env, starts, axis=-1)
+    counts = np.maximum(np.diff(edges), 1)    # the last bin ends at n: it sums exactly `counts` samples
     return (sums / counts).astype(np.float32)
 
 

@@ -36,7 +36,7 @@ def preprocess(x, *, time: int, depth: int, clahe: bool = False, normalise: str 
     x = _fit_time(x, time)
     if x.shape[2] != depth:
         x = zoom(x, (1, 1, depth / x.shape[2]), order=1, grid_mode=True, mode="nearest").astype(np.float32)
-    x = _normalise(x, normalise)
+    x = rescale(x, normalise)
     if clahe:
         from skimage.exposure import equalize_adapthist
 
@@ -54,7 +54,8 @@ def _fit_time(x: np.ndarray, time: int) -> np.ndarray:
     return x
 
 
-def _normalise(x: np.ndarray, how: str) -> np.ndarray:
+def rescale(x: np.ndarray, how: str) -> np.ndarray:
+    """Per-example intensity normalisation of (N, time, depth): "minmax", "percentile" or "none"."""
     if how == "none":
         return x
     if how == "minmax":

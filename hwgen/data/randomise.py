@@ -43,7 +43,7 @@ class Setting:
 LUNG = {
     # acquisition (the scanner)
     "depth_cm": Setting(3.0, 8.0, "cm", "depth setting (displayed depth, 64 bins)"),
-    "line_rate_hz": Setting(100, 400, "lines/s", "M-mode line rate (a 256-line window spans 0.64-2.56 s)", log=True),
+    "line_rate_hz": Setting(100, 250, "lines/s", "M-mode line rate (a 256-line window spans 1.0-2.6 s)", log=True),
     "fc_mhz": Setting(2.5, 8.0, "MHz", "centre frequency (convex 2.5-5, linear 5-8); capped at "
                       "fc_depth_max / depth", log=True),
     "fc_depth_max": Setting(36.0, 36.0, "MHz cm", "cap on fc x depth (deep presets use low frequencies)"),
@@ -64,15 +64,15 @@ LUNG = {
     "aline_count": Setting(0, 5, "", "A-line reverberations drawn", integer=True),
     "aline_step_db": Setting(-14, -3, "dB/bounce", "A-line loss per reverberation"),
     "aline_absent_boost_db": Setting(0, 6, "dB/bounce", "stronger A-lines where the lung does not slide"),
-    "sand_db": Setting(-8, 8, "dB re speckle", "sub-pleural sand brightness"),
+    "sand_db": Setting(-5, 8, "dB re speckle", "sub-pleural sand brightness"),
     "sand_decay_cm": Setting(2, 6, "cm", "depth over which the sand fades (1/e)"),
     "sand_grain": Setting(1.0, 3.0, "resolution cells", "axial grain of the sand"),
-    "sand_rate_per_s": Setting(8, 50, "/s", "sand decorrelations per second while sliding", log=True),
+    "sand_rate_per_s": Setting(10, 50, "/s", "sand decorrelations per second while sliding", log=True),
     "lung_pulse_mm": Setting(0.03, 0.12, "mm", "heart-beat shake of the sliding lung"),
-    "rib_shadow_prob": Setting(0.3, 0.3, "", "chance of a rib shadow in a window"),
+    "rib_shadow_prob": Setting(0.2, 0.2, "", "chance of a rib shadow in a window"),
     "rib_shadow_db": Setting(10, 25, "dB", "loss under a rib shadow"),
-    "jitter_mm": Setting(0.02, 0.3, "mm", "hand-held probe jitter (RMS)"),
-    "breath_motion_mm": Setting(0.0, 1.0, "mm", "axial chest-wall motion with breathing"),
+    "jitter_mm": Setting(0.02, 0.2, "mm", "hand-held probe jitter (RMS)"),
+    "breath_motion_mm": Setting(0.0, 0.6, "mm", "axial chest-wall motion with breathing"),
     # labels
     "lung_point_sliding": Setting(0.25, 0.75, "fraction", "share of a lung-point window that slides"),
     "lung_point_kind": Setting(None, None, "", "lung-point construction: breath (the lung slides in "
@@ -90,22 +90,23 @@ ANATOMICAL = {
     "px_per_cm": Setting(20, 60, "px/cm", "B-mode pixels per cm along the scan line"),
     "scan_angle_deg": Setting(0, 25, "deg", "scan line tilt from the beam axis"),
     "bmode_blur_px": Setting(0.3, 1.5, "px", "scan conversion / speckle-reduction blur (sigma)"),
-    "persistence": Setting(0.0, 0.5, "", "B-mode frame averaging (recursive weight of the past)"),
+    "persistence": Setting(0.0, 0.4, "", "B-mode frame averaging (recursive weight of the past)"),
     "grey_gamma": Setting(0.7, 1.4, "", "grey map gamma"),
-    "codec_step": Setting(2, 14, "grey levels", "video codec DCT quantiser step (8-px blocks)"),
-    "codec_skip": Setting(0.5, 4, "grey levels", "P-frame blocks that change less than this are not updated"),
+    "codec_step": Setting(2, 12, "grey levels", "video codec DCT quantiser step (8-px blocks)"),
+    "codec_skip": Setting(0.5, 2.5, "grey levels", "P-frame blocks that change less than this are not updated"),
     "codec_gop": Setting(8, 30, "frames", "I-frame interval", integer=True),
     "pleura_db": Setting(4, 26, "dB re speckle", "pleural line (may be dimmer than the fascia)"),
     "fascia_db": Setting(6, 18, "dB re speckle", "chest-wall fascia echoes"),
-    "jitter_mm": Setting(0.05, 0.5, "mm", "hand-held probe jitter (RMS)"),
-    "breath_motion_mm": Setting(0.0, 2.0, "mm", "axial chest-wall motion with breathing"),
+    "jitter_mm": Setting(0.05, 0.3, "mm", "hand-held probe jitter (RMS)"),
+    "breath_motion_mm": Setting(0.0, 1.5, "mm", "axial chest-wall motion with breathing"),
 }
 
 # -- cardiac (parasternal M-mode through the ventricles and the mitral valve) ---------------------------
 
 CARDIAC = {
     "depth_cm": Setting(11, 18, "cm", "depth setting"),
-    "fc_mhz": Setting(1.8, 4.0, "MHz", "centre frequency (phased array)"),
+    "fc_mhz": Setting(1.8, 4.0, "MHz", "centre frequency (phased array); capped at fc_depth_max / depth"),
+    "fc_depth_max": Setting(45.0, 45.0, "MHz cm", "cap on fc x depth"),
     "bandwidth": Setting(0.5, 1.0, "fraction of fc", "-6 dB pulse bandwidth"),
     "dynamic_range_db": Setting(40, 70, "dB", "display dynamic range"),
     "tgc_db_cm_mhz": Setting(0.3, 0.7, "dB/cm/MHz", "TGC slope"),
@@ -123,7 +124,8 @@ CARDIAC = {
 
 ALINE = {
     "depth_cm": Setting(3.0, 8.0, "cm", "depth setting"),
-    "fc_mhz": Setting(3.0, 8.0, "MHz", "centre frequency", log=True),
+    "fc_mhz": Setting(3.0, 8.0, "MHz", "centre frequency; capped at fc_depth_max / depth", log=True),
+    "fc_depth_max": Setting(36.0, 36.0, "MHz cm", "cap on fc x depth"),
     "bandwidth": Setting(0.5, 1.0, "fraction of fc", "-6 dB pulse bandwidth"),
     "dynamic_range_db": Setting(40, 70, "dB", "display dynamic range"),
     "tgc_db_cm_mhz": Setting(0.3, 0.7, "dB/cm/MHz", "TGC slope"),
@@ -234,6 +236,12 @@ class Profile:
         keys = [k for k in self.ranges if k.startswith(prefix) and (prefix or not k.startswith("bmode_"))]
         return {k[len(prefix):]: self.draw(rng, k) for k in keys if self.setting(k).level == level}
 
+    def capped_fc(self, rng: np.random.Generator, depth_cm: float) -> float:
+        """Centre frequency (MHz), log-uniform up to fc_depth_max / depth: deep presets use low frequencies."""
+        lo, hi = self.ranges["fc_mhz"]
+        hi = max(lo, min(hi, self.ranges["fc_depth_max"][0] / depth_cm))
+        return float(np.exp(rng.uniform(np.log(lo), np.log(hi)))) if hi > lo else float(lo)
+
     def summary(self) -> dict:
         """JSON-able ranges (for a data set's meta)."""
         return {"family": self.name, "ranges": {k: list(v) for k, v in self.ranges.items()}}
@@ -252,6 +260,24 @@ def _as_range(key: str, value, setting: Setting | None) -> tuple:
     if lo > hi:
         raise DataError(f"setting {key!r}: range ({lo}, {hi}) has lo > hi")
     return lo, hi
+
+
+def range_text(s: Setting) -> str:
+    """A setting's range as the README prints it: '3-8', '100-400 (log)', '36', 'breath, segments'."""
+    if s.choices:
+        return ", ".join(s.choices)
+    text = f"{s.lo:g}" if s.lo == s.hi else f"{s.lo:g}–{s.hi:g}"
+    return text + (" (log)" if s.log and s.lo != s.hi else "")
+
+
+def markdown_table() -> str:
+    """The README's table of every randomised setting (task, name, range, unit, what)."""
+    rows = ["| task | setting | range | unit | what |", "|---|---|---|---|---|"]
+    for task, table in [*SETTINGS.items(), ("anatomical", ANATOMICAL)]:
+        for name, s in table.items():
+            what = s.what + (" (per patient)" if s.level == "patient" else "")
+            rows.append(f"| {task} | `{name}` | {range_text(s)} | {s.unit} | {what} |")
+    return "\n".join(rows)
 
 
 def documented_ranges(task: str) -> dict[str, tuple]:

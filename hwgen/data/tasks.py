@@ -1,9 +1,10 @@
 """The labelled tasks: lung sliding (eFAST), cardiac rhythm (ventricle M-mode), A-line tissue class.
 
 Each generator builds one example's phasor scene line by line (vectorised over lines), then runs the
-shared receive chain in `physics.display`. Patient-level traits (body habitus, probe preset, breathing
-and heart rates) are shared by the examples of one simulated patient; everything else is drawn per
-example. Amplitudes of specular echoes are given in dB over the tissue speckle RMS.
+shared receive chain in `physics.display`. Patient-level traits (body habitus, breathing and heart
+rates) are shared by the examples of one simulated patient; imaging settings and the look of the
+scene are drawn per example from `hwgen.data.randomise` (documented ranges). The lung task lives in
+`hwgen.data.lung` (with `hwgen.data.anatomical`), the cardiac one in `hwgen.data.cardiac`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from typing import Callable
 
 import numpy as np
 
-from hwgen.data import physics as ph
+from hwgen.data.cardiac import CARDIAC_CLASSES, cardiac_example, cardiac_patient
 from hwgen.data.lung import LUNG_CLASSES, lung_example, lung_patient
-from hwgen.data.scene import CM, MM, Scene, layered_tissue, moving_slab, smooth_noise
+from hwgen.data.scene import CM, MM, Scene
 
 __all__ = ["TASKS", "TaskSpec", "LUNG_CLASSES", "CARDIAC_CLASSES", "ALINE_CLASSES", "Scene", "CM", "MM"]
-
 
 @dataclass(frozen=True)
 class TaskSpec:
@@ -39,126 +39,6 @@ class TaskSpec:
         return time / self.span_s if self.span_s > 0 else 0.0
 
 
-# -- slow-time helpers ----------------------------------------------------------------------------
-
-def beat_onsets(rng: np.random.Generator, rr_mean: float, span: float, cv: float) -> np.ndarray:
-    """Beat onset times covering [-2 s, span]: RR intervals log-normal around rr_mean with variation cv."""
-    n = int(np.ceil((span + 2.0) / rr_mean * 1.5)) + 4
-    rr = rr_mean * np.exp(cv * rng.standard_normal(n) - 0.5 * cv**2) if cv > 0 else np.full(n, rr_mean)
-    rr = np.clip(rr, 0.3, 2.0)            # 30..200 bpm beat to beat: no physiologically impossible beats
-    return np.cumsum(rr) - 2.0 - rng.uniform(0, rr_mean)
-
-
-def contraction(t: np.ndarray, onsets: np.ndarray) -> np.ndarray:
-    """Ventricular contraction state (0 end-diastole, ~1 end-systole) for beat onsets.
-
-    Systole lasts ~0.33 s * sqrt(RR) (a Bazett-like scaling), then a fast relaxation (~0.12 s). A beat
-    that comes early (irregular rhythm) starts from wherever the previous relaxation had got to, and
-    contracts less after a short filling time (Frank-Starling: stroke volume follows the preceding RR).
-    """
-    rr = np.diff(onsets)
-    strength = np.clip(np.sqrt(np.concatenate([[rr[0]], rr]) / np.median(rr)), 0.5, 1.2)
-    idx = np.clip(np.searchsorted(onsets, t, side="right") - 1, 1, len(onsets) - 2)
-
-    def state(k):
-        since = t - onsets[k]
-        ts = 0.33 * np.sqrt(onsets[k + 1] - onsets[k])
-        rise = 0.5 * (1 - np.cos(np.pi * np.clip(since / ts, 0, 1)))
-        relax = np.exp(-(np.maximum(since - ts, 0) / 0.12) ** 2)
-        return np.where(since < ts, rise, relax) * strength[k]
-
-    return np.maximum(state(idx), state(idx - 1) * (t >= onsets[idx]))
-
-
-# -- cardiac ----------------------------------------------------------------------------------------
-
-CARDIAC_CLASSES = ["normal", "brady", "tachy", "irregular"]
-HR_RANGES = {"normal": (62, 98), "brady": (38, 57), "tachy": (104, 160), "irregular": (60, 140)}
-
-
-def cardiac_patient(rng: np.random.Generator, spec: TaskSpec, profile) -> dict:
-    """Traits of one simulated patient for the cardiac task."""
-    return {
-        "fc_hz": spec.fc_hz * rng.uniform(0.85, 1.2),
-        "chest_cm": rng.uniform(1.5, 3.0),
-        "edd_cm": rng.uniform(3.8, 5.6),
-        "fs_frac": rng.uniform(0.25, 0.42),       # fractional shortening
-        "noise_db": rng.uniform(-66, -48),
-        "breath_rate_per_min": rng.uniform(10, 22),
-    }
-
-
-def cardiac_example(rng: np.random.Generator, label: int, patient: dict, spec: TaskSpec, time: int,
-                    depth: int, profile) -> tuple[np.ndarray, dict]:
-    """One parasternal M-mode through the left ventricle (time, depth), rhythm class `label`."""
-    kind = CARDIAC_CLASSES[label]
-    sc = Scene(patient["fc_hz"] * rng.uniform(0.97, 1.03), spec.depth_cm, time, spec.line_rate_hz(time))
-    t = sc.t
-    lo, hi = HR_RANGES[kind]
-    hr = rng.uniform(lo, hi)
-    cv = rng.uniform(0.2, 0.35) if kind == "irregular" else rng.uniform(0.0, 0.025)
-    for _ in range(50):   # irregular: redraw until the shown beats vary by > 15 % beat to beat
-        onsets = beat_onsets(rng, 60.0 / hr, spec.span_s, cv)
-        rr = np.diff(onsets[(onsets >= -1.0) & (onsets <= spec.span_s + 1.0)])
-        variation = float(np.mean(np.abs(np.diff(rr))) / rr.mean()) if len(rr) > 1 else 0.0
-        if kind != "irregular" or variation > 0.15:
-            break
-    inside = onsets[(onsets >= 0) & (onsets <= spec.span_s)]
-    d = contraction(t, onsets)
-
-    breath = np.sin(2 * np.pi * patient["breath_rate_per_min"] / 60 * t + rng.uniform(0, 2 * np.pi))
-    move = (rng.uniform(0.2, 1.2) * breath + rng.uniform(0.02, 0.1) * smooth_noise(rng, t, 4.0)) * MM
-
-    chest = patient["chest_cm"] * CM
-    rvw_th, ivs_th, lvpw_th = (rng.uniform(0.3, 0.5) * CM, rng.uniform(0.7, 1.1) * CM, rng.uniform(0.7, 1.1) * CM)
-    rv_cav = rng.uniform(1.5, 2.5) * CM
-    edd = patient["edd_cm"] * CM * rng.uniform(0.95, 1.05)
-    short = edd * patient["fs_frac"] * rng.uniform(0.9, 1.1) * d          # LV diameter shortening
-    rvw_top = chest + move
-    rvw_bot = rvw_top + rvw_th
-    ivs_top = rvw_bot + rv_cav + 0.15 * short
-    ivs_bot = rvw_bot + rv_cav + ivs_th + 0.4 * short
-    lv_back = rvw_bot + rv_cav + ivs_th + edd                    # end-diastolic posterior endocardium
-    lvpw_top = lv_back - 0.6 * short                             # endocardium moves up 0.6 of the shortening
-    lvpw_bot = lv_back + lvpw_th - 0.25 * short                  # epicardium less: the wall thickens
-
-    # Chest wall and the tissue behind the heart: static speckle moving with the probe/breathing.
-    wall = layered_tissue(rng, sc, [(0.0, 0.2 * CM, 1.5), (0.2 * CM, chest - 0.5 * MM, rng.uniform(0.6, 1.1))])
-    sc.scene += ph.shift_lines(wall, sc.samples(move * 0.2), sc.fc, sc.fs)
-    behind_top = float(np.max(lvpw_bot)) + 2 * MM
-    back = layered_tissue(rng, sc, [(behind_top, 1.0, rng.uniform(0.3, 0.7))])
-    sc.scene += ph.shift_lines(back, sc.samples(move), sc.fc, sc.fs)
-
-    # Myocardium: scatterers attached to the moving walls; bright pericardium behind the posterior wall.
-    myo = rng.uniform(0.8, 1.2)
-    moving_slab(rng, sc, rvw_top, rvw_bot, myo, rvw_th)
-    moving_slab(rng, sc, ivs_top, ivs_bot, myo, ivs_th)
-    moving_slab(rng, sc, lvpw_top, lvpw_bot, myo, lvpw_th)
-    sc.add_reflectors(np.stack([lvpw_bot + 0.5 * MM, ivs_top, ivs_bot], 1),
-                      np.array([rng.uniform(18, 26), rng.uniform(0, 8), rng.uniform(0, 8)]))
-
-    # Blood: nearly anechoic, a faint fresh speckle every line (it flows).
-    first, last = (int(v) for v in sc.samples(np.array([rvw_bot.min(), lvpw_top.max()])).clip(0, sc.n))
-    blood = (sc.mask(rvw_bot, ivs_top) + sc.mask(ivs_bot, lvpw_top))[:, first:last]
-    blood *= np.float32(10 ** (rng.uniform(-38, -28) / 20))
-    sc.scene[:, first:last] += ph.gaussian_speckle(rng, blood.shape, sc.fc, sc.fs) * blood
-
-    alpha = np.full(sc.n, 0.52, dtype=np.float32)
-    alpha[sc.z < chest] = 0.7
-    gain_db = rng.uniform(-4, 6)
-    img = sc.render(rng, bins=depth, gain_db=gain_db, dynamic_range_db=spec.dynamic_range_db,
-                    noise_db=patient["noise_db"], attenuation=alpha)
-    rr_shown = rr if len(rr) else np.array([60.0 / hr])
-    params = {
-        "heart_rate_bpm": round(float(60.0 / rr_shown.mean()), 3), "rr_cv": round(float(rr_shown.std() / rr_shown.mean()), 4),
-        "rr_variation": round(variation, 4),
-        "beats_shown": int(len(inside)), "fc_hz": round(sc.fc, 1), "gain_db": round(gain_db, 3),
-        "edd_cm": round(edd / CM, 3), "fractional_shortening": round(float(patient["fs_frac"]), 4),
-        "noise_db": round(patient["noise_db"], 3),
-    }
-    return img, params
-
-
 # -- aline ------------------------------------------------------------------------------------------
 
 ALINE_CLASSES = ["soft_tissue", "fluid", "bone"]
@@ -171,15 +51,16 @@ ALINE_RATIONALE = (
 
 def aline_patient(rng: np.random.Generator, spec: TaskSpec, profile) -> dict:
     """Traits of one simulated patient for the A-line task."""
-    return {"fc_hz": spec.fc_hz * rng.uniform(0.7, 1.4), "fat_cm": rng.uniform(0.3, 1.5),
-            "noise_db": rng.uniform(-66, -48)}
+    return profile.draw_level(rng, "patient")
 
 
 def aline_example(rng: np.random.Generator, label: int, patient: dict, spec: TaskSpec, time: int,
                   depth: int, profile) -> tuple[np.ndarray, dict]:
     """Single A-lines (time lines, usually 1) of a tissue echo class."""
     kind = ALINE_CLASSES[label]
-    sc = Scene(patient["fc_hz"] * rng.uniform(0.95, 1.05), spec.depth_cm, time, 0.0)
+    s = profile.draw_level(rng, "example")
+    s["fc_mhz"] = profile.capped_fc(rng, s["depth_cm"])
+    sc = Scene(s["fc_mhz"] * 1e6, s["depth_cm"], time, 0.0, s["bandwidth"])
     fat = (0.15 + patient["fat_cm"] * rng.uniform(0.8, 1.2)) * CM
     layers = [(0.0, 0.15 * CM, 1.5), (0.15 * CM, fat, rng.uniform(0.3, 0.6))]
     # Deeper tissue: a few layers of random echogenicity (muscle, organ parenchyma).
@@ -194,7 +75,8 @@ def aline_example(rng: np.random.Generator, label: int, patient: dict, spec: Tas
     alpha = np.full(sc.n, rng.uniform(0.5, 0.9), dtype=np.float32)
     alpha[sc.z < fat] = 0.63
     reflect = list(zip(tops, rng.uniform(-2, 8, len(tops)), strict=True))
-    params = {"fc_hz": round(sc.fc, 1)}
+    params = {"fc_hz": round(sc.fc, 1), "depth_cm": round(s["depth_cm"], 3), "bandwidth": round(s["bandwidth"], 4),
+              "dynamic_range_db": round(s["dynamic_range_db"], 3), "tgc_db_cm_mhz": round(s["tgc_db_cm_mhz"], 4)}
     if kind == "fluid":
         top = rng.uniform(fat + 2 * MM, 0.8 * sc.depth_m)
         thick = min(rng.uniform(0.3, 3.0) * CM, sc.depth_m - top + 1 * CM)
@@ -210,14 +92,12 @@ def aline_example(rng: np.random.Generator, label: int, patient: dict, spec: Tas
         alpha = alpha * (1 - below) + below * 15.0                         # cortical bone: the shadow
         reflect += [(top, rng.uniform(22, 32))]
         params.update(bone_depth_cm=round(top / CM, 3))
-    field = ph.scatterers(rng, (time, sc.n), sc.fc, sc.fs) * gain
-    sc.scene += field
+    sc.scene += sc.scatterers(rng, (time, sc.n)) * gain
     depths, dbs = zip(*reflect, strict=True)
     sc.add_reflectors(np.array(depths)[None, :], np.array(dbs))
-    gain_db = rng.uniform(-4, 6)
-    img = sc.render(rng, bins=depth, gain_db=gain_db, dynamic_range_db=spec.dynamic_range_db,
-                    noise_db=patient["noise_db"], attenuation=alpha)
-    params.update(gain_db=round(gain_db, 3), noise_db=round(patient["noise_db"], 3))
+    img = sc.render(rng, bins=depth, gain_db=s["gain_db"], dynamic_range_db=s["dynamic_range_db"],
+                    noise_db=s["noise_db"], attenuation=alpha, tgc_db_cm_mhz=s["tgc_db_cm_mhz"])
+    params.update(gain_db=round(s["gain_db"], 3), noise_db=round(s["noise_db"], 3))
     return img, params
 
 

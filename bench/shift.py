@@ -162,9 +162,9 @@ def print_table(summary: dict, recipe: str, seeds, goals: dict) -> None:
         table.add_row(fam, *cells)
     console = Console(width=160)
     console.print(table)
-    for check, ok in goals.get("checks", {}).items():
-        if not ok:
-            console.print(f"  target missed: {TARGET['model']} {check}")
+    missed = [check for check, ok in goals.get("checks", {}).items() if not ok]
+    if missed:
+        console.print(f"  missed ({len(missed)} of {len(goals['checks'])}): " + "; ".join(missed))
     if goals:
         console.print(f"target ({TARGET['model']} 8-bit, every held-out family): "
                       f"{'met' if goals['met'] else 'NOT met'}")
@@ -175,13 +175,13 @@ def main() -> None:
     parser.add_argument("--recipe", choices=list(RECIPES), default="default", help="what is trained (see above)")
     parser.add_argument("--models", default="cnn,dscnn,shiftcnn")
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated; data, split, weights and test windows")
-    parser.add_argument("--n-train", type=int, default=600, help="training set (split 70/15/15 by patient)")
+    parser.add_argument("--n-train", type=int, default=900, help="training set (split 70/15/15 by patient)")
     parser.add_argument("--n-test", type=int, default=120, help="windows per held-out family and seed (balanced)")
     parser.add_argument("--families", default=",".join(FAMILIES))
     parser.add_argument("--bits", type=int, default=8)
-    parser.add_argument("--float-epochs", type=int, default=20)
+    parser.add_argument("--float-epochs", type=int, default=40)
     parser.add_argument("--epochs", type=int, default=15, help="QAT epochs")
-    parser.add_argument("--patience", type=int, default=5, help="early-stopping patience (epochs)")
+    parser.add_argument("--patience", type=int, default=10, help="early-stopping patience (epochs)")
     parser.add_argument("--out", type=Path, default=None, help="default bench/results/shift_<recipe>.json")
     args = parser.parse_args()
     out = args.out or RESULTS / f"shift_{args.recipe}.json"

@@ -32,6 +32,10 @@ from hwgen.errors import DataError, HwgenError, ModelError
 # Default synthetic set size without --data: trains in about a minute on 2 cores.
 DEFAULT_SYNTH_N = 300
 BALANCE_METHODS = ("weights", "resample", "none")
+# Tasks whose windows get CLAHE by default: the contrast of the lung's sub-pleural sand varies ~10x
+# with depth setting, frequency, bandwidth and dynamic range (a 64-bin window averages more or fewer
+# speckle cells per bin); equalising local contrast lets one model see faint and strong sand alike.
+CLAHE_TASKS = ("lung",)
 INIT_BATCH = 64  # training examples used to scale the initial weights to the data
 
 
@@ -54,7 +58,7 @@ class TrainConfig:
     seed: int = 0
     time: int | None = None  # model input (time, depth); None = the data's own shape
     depth: int | None = None
-    clahe: bool = False
+    clahe: bool | None = None  # CLAHE in preprocessing; None = on for the lung task (see preprocess_config)
     normalise: str = "minmax"
     model_cfg: dict = field(default_factory=dict)  # width, depth, kernel, pools, po2_bits, dims, ...
     shift_training: str = "q"  # po2 layers: "q" (quantize linear weights) or "ps" (train sign/shift, models.shift)
@@ -111,7 +115,7 @@ def preprocess_config(cfg: TrainConfig, x_shape) -> dict:
     return {
         "time": int(cfg.time or x_shape[1]),
         "depth": int(cfg.depth or x_shape[2]),
-        "clahe": bool(cfg.clahe),
+        "clahe": bool(cfg.task in CLAHE_TASKS if cfg.clahe is None else cfg.clahe),
         "normalise": cfg.normalise,
     }
 

@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from hwgen.data import preprocess, synthesize
-from hwgen.data.augment import AugmentConfig, augment_epoch, depth_rescale, policy, splice, time_crop
+from hwgen.data.augment import (
+    AugmentConfig,
+    augment_epoch,
+    depth_rescale,
+    frame_resample,
+    policy,
+    splice,
+    time_crop,
+)
 from hwgen.data.lung import LUNG_POINT_MIN_FRACTION
 from hwgen.data.measure import temporal_correlation
 
@@ -82,3 +90,11 @@ def test_depth_rescaling_moves_structures_like_another_depth_setting():
     assert deeper_setting.shape == img.shape == shallower.shape
     assert abs(int(np.argmax(deeper_setting[0])) - 10) <= 1
     assert abs(int(np.argmax(shallower[0])) - 25) <= 1
+
+
+def test_frame_resampling_keeps_the_lines_it_samples():
+    img = np.random.default_rng(1).random((128, 8)).astype(np.float32)
+    out = frame_resample(img, 17)
+    assert out.shape == img.shape
+    np.testing.assert_allclose(out[[0, -1]], img[[0, -1]])           # the first and last frame are kept
+    assert np.abs(np.diff(out, 2, axis=0)).mean() < 0.3 * np.abs(np.diff(img, 2, axis=0)).mean()   # ramps

@@ -38,7 +38,8 @@ def train(
     batch_size: int = typer.Option(32, help="Batch size."),
     lr: float = typer.Option(2e-3, help="Learning rate."),
     patience: int = typer.Option(5, help="Early-stopping patience (epochs)."),
-    clahe: bool = typer.Option(False, help="CLAHE contrast equalisation in preprocessing."),
+    clahe: Optional[bool] = typer.Option(None, "--clahe/--no-clahe", help="CLAHE contrast equalisation in "
+                                         "preprocessing (default: on for lung, off for the other tasks)."),
     augment: bool = typer.Option(True, "--augment/--no-augment",
                                  help="Training-time augmentation (gain, gamma, noise, time crop, depth rescaling, "
                                       "lung-point splicing), a fresh seeded draw every epoch."),

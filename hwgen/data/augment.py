@@ -10,9 +10,12 @@ from (seed, phase, epoch) only, so a run is reproducible. Each transform keeps t
 - time shift and crop (lung only: a rhythm's rate must not change): a sub-window resampled back to
   the window's lines. A lung point keeps >= `LUNG_POINT_MIN_FRACTION` of each pattern: its crop is
   limited to `lung_point_crop`;
+- frame resampling (lung only): keep `frames` evenly spaced lines and interpolate back, as a window
+  taken from a 10-30 frames/s B-mode clip looks (blocky, ramped slow time);
 - splicing (lung only): a `sliding` and an `absent` window, aligned in depth and brightness, joined
-  with one or two transitions in either order, each pattern over `splice_share` of the window: a
-  synthetic `lung_point`. A share `splice` of the lung-point windows of each epoch is replaced so.
+  with one to three abrupt transitions in either order (drawn like the generator's `segments` lung
+  point), sliding over `splice_share` of the window: a synthetic `lung_point`. A share `splice` of
+  the lung-point windows of each epoch is replaced so.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.ndimage import zoom
 
-LUNG = ("sliding", "absent", "lung_point")
+from hwgen.data.lung import LUNG_CLASSES, segment_contact
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,10 @@ class AugmentConfig:
     noise: tuple = (0.0, 0.05)             # additive Gaussian noise std (display units)
     depth_scale: tuple = (0.75, 1.35)      # >1: a shallower depth setting (structures larger, deeper)
     time_crop: float = 0.3                 # up to this share of the lines cropped (then resampled back)
+    frame_resample: float = 0.3            # chance of keeping only `frames` lines, interpolated back
+    frames: tuple = (20, 160)
     lung_point_crop: float = 0.05          # keeps >= 20 % of each pattern of a 25/75 lung point
-    splice: float = 0.5                    # share of lung-point windows replaced by splices per epoch
+    splice: float = 0.6                    # share of lung-point windows replaced by splices per epoch
     splice_share: tuple = (0.3, 0.7)       # share of a splice that slides
     splice_candidates: int = 6             # absent windows tried per splice (best depth match wins)
 
@@ -46,7 +51,7 @@ class AugmentConfig:
 def policy(classes) -> str:
     """'lung' (time crop and splicing allowed), 'rhythm' (no time change) or 'static' (single lines)."""
     classes = [str(c) for c in classes]
-    if classes == list(LUNG):
+    if classes == LUNG_CLASSES:
         return "lung"
     if "brady" in classes or "tachy" in classes:
         return "rhythm"
@@ -73,6 +78,8 @@ def augment_epoch(x: np.ndarray, y: np.ndarray, classes, rng: np.random.Generato
         if time_ops:
             limit = cfg.lung_point_crop if labels[i] == 2 else cfg.time_crop
             img = time_crop(img, rng, limit)
+            if rng.uniform() < cfg.frame_resample:
+                img = frame_resample(img, int(rng.integers(cfg.frames[0], cfg.frames[1] + 1)))
         if x.shape[2] > 4:
             img = depth_rescale(img, rng.uniform(*cfg.depth_scale))
         out[i] = intensity(img, rng, cfg)
@@ -100,6 +107,19 @@ def time_crop(img: np.ndarray, rng: np.random.Generator, limit: float) -> np.nda
         return img
     start = int(rng.integers(0, t - keep + 1))
     return resample(img[start:start + keep], t, axis=0)
+
+
+def frame_resample(img: np.ndarray, frames: int) -> np.ndarray:
+    """Keep `frames` evenly spaced lines (as frames of a cine), then interpolate back to the window."""
+    t = img.shape[0]
+    if frames >= t or frames < 2:
+        return img
+    keep = np.rint(np.linspace(0, t - 1, frames)).astype(np.int64)
+    pos = np.linspace(0, frames - 1, t)
+    i0 = np.minimum(np.floor(pos).astype(np.int64), frames - 2)
+    w = (pos - i0)[:, None].astype(np.float32)
+    sub = img[keep]
+    return (sub[i0] * (1 - w) + sub[i0 + 1] * w).astype(np.float32)
 
 
 def depth_rescale(img: np.ndarray, scale: float) -> np.ndarray:
@@ -134,28 +154,15 @@ def resample(a: np.ndarray, n: int, axis: int) -> np.ndarray:
 def splice(sliding: np.ndarray, absent: np.ndarray, rng: np.random.Generator,
            cfg: AugmentConfig = AugmentConfig()) -> tuple[np.ndarray, np.ndarray]:
     """A synthetic lung point from a sliding window and one of the absent windows `absent` (k, t, d)
-    or (t, d): the best depth match is aligned in depth and brightness; 1-2 transitions in either order.
+    or (t, d): the best depth match is aligned in depth and brightness; 1-3 transitions in either order.
 
     Returns (window, sliding_mask) where sliding_mask[t] is 1 for lines taken from the sliding window.
     """
     absent = absent[None] if absent.ndim == 2 else absent
     best = max((align(sliding, a) for a in absent), key=lambda r: r[1])[0]
     t = sliding.shape[0]
-    share = rng.uniform(*cfg.splice_share)
-    transitions = int(rng.integers(1, 3))
-    mask = np.zeros(t, dtype=np.float32)
-    if transitions == 1:
-        cut = int(round(share * t))
-        mask[:cut] = 1
-    else:   # one sliding block inside, or one still block inside
-        inside_sliding = rng.uniform() < 0.5
-        length = int(round((share if inside_sliding else 1 - share) * t))
-        start = int(rng.integers(max(1, t // 10), max(2, t - length - t // 10)))
-        mask[start:start + length] = 1
-        if not inside_sliding:
-            mask = 1 - mask
-    if rng.uniform() < 0.5 and transitions == 1:
-        mask = mask[::-1].copy()
+    # The transitions as the generator's `segments` lung point draws them: 1-3, in either order.
+    mask = (segment_contact(rng, t, rng.uniform(*cfg.splice_share)) > 0.5).astype(np.float32)
     width = int(rng.integers(1, 6))          # crossfade lines at a transition
     padded = np.pad(mask, (width, width), mode="edge")
     soft = np.convolve(padded, np.ones(width) / width, mode="same")[width:width + t].astype(np.float32)[:, None]

@@ -284,7 +284,7 @@ def _progress_callback(label: str, epochs: int, enabled: bool):
 
 
 def _fit(model, x, y, val, weights, cfg: TrainConfig, epochs: int, lr: float, label: str) -> dict:
-    """Compile and fit; x is an array (with labels y) or a Keras Sequence serving both (y None)."""
+    """Compile and fit; x is an array (with labels y) or a tf.data.Dataset serving both (y None)."""
     import tensorflow as tf
 
     model.compile(optimizer=tf.keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
@@ -354,19 +354,19 @@ def fit(model, data: Prepared, cfg: TrainConfig, *, epochs: int, lr: float, labe
         phase: int = 0) -> dict:
     """Fit one phase; ``init`` first scales the weights to the data (models.scale_to_data).
 
-    With cfg.augment or balance="resample" the training windows come from a Keras Sequence that
-    draws each epoch afresh from (cfg.seed, phase, epoch) (hwgen.data.augment)."""
+    With cfg.augment or balance="resample" the training windows come from a tf.data pipeline that
+    draws each epoch afresh from (cfg.seed, phase, epoch) (hwgen.data.augment.epoch_dataset)."""
     from hwgen import models
 
     x_train, y_train = data.train
     if init:
         models.scale_to_data(model, x_train[:INIT_BATCH])
     if cfg.augment or cfg.balance == "resample":
-        from hwgen.data.augment import AugmentConfig, keras_sequence
+        from hwgen.data.augment import AugmentConfig, epoch_dataset
 
-        train = keras_sequence(x_train, y_train, data.classes, seed=cfg.seed, phase=phase,
-                               batch_size=cfg.batch_size, augment=AugmentConfig() if cfg.augment else None,
-                               resample_classes=cfg.balance == "resample", normalise=data.settings["normalise"])
+        train = epoch_dataset(x_train, y_train, data.classes, seed=cfg.seed, phase=phase,
+                              batch_size=cfg.batch_size, augment=AugmentConfig() if cfg.augment else None,
+                              resample_classes=cfg.balance == "resample", normalise=data.settings["normalise"])
         return _fit(model, train, None, data.val, data.class_weight, cfg, epochs, lr, label)
     return _fit(model, x_train, y_train, data.val, data.class_weight, cfg, epochs, lr, label)
 

@@ -134,7 +134,7 @@ def main() -> None:
           f"examples hold (sliding fraction {lpd['min_sliding_fraction']:.2f}-{lpd['max_sliding_fraction']:.2f})")
     deep = deep_end()
     print(f"deepest 4 bins minus 8-12 bins up: under a bone shadow {deep['aline_bone_shadow_rise']:+.3f}, "
-          f"lung mean {deep['lung_rise']:+.3f} (display units; was +0.26 under a shadow before the Hilbert fix)")
+          f"lung mean {deep['lung_rise']:+.3f} (display units)")
     hr = heart_rate()
     print(f"heart rate by autocorrelation: max |error| {hr['max_abs_error_pct']:.2f} %, "
           f"mean {hr['mean_abs_error_pct']:.2f} % over {hr['examples']} regular examples")

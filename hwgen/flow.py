@@ -22,14 +22,16 @@ from hwgen.errors import HwgenError
 class FlowConfig:
     out: str = "demo"
     task: str = "lung"
-    n: int = 300            # synthetic examples (the demo trains on them)
+    n: int = 600            # synthetic examples (randomised settings, a third anatomical M-mode)
     time: int | None = None  # None: the task's default M-mode length
     depth: int = 64
     seed: int = 7
     model: str = "shiftcnn"
     bits: int = 8
-    float_epochs: int = 20  # float pre-training, then QAT fine-tuning (early stopping ends sooner)
-    epochs: int = 15
+    float_epochs: int = 30  # float pre-training, then QAT fine-tuning (early stopping ends sooner)
+    epochs: int = 10
+    batch_size: int = 64     # with augmentation on, larger batches keep the demo's time
+    learning_rate: float = 3e-3
     board: str = "pynq-z2"
     io_type: str = "io_stream"
 
@@ -66,7 +68,8 @@ def step_train(cfg: FlowConfig, console: Console) -> dict:
 
     run = train_model(TrainConfig(task=cfg.task, model=cfg.model, bits=cfg.bits, data=str(cfg.data_path),
                                   out=str(cfg.run_dir), qat_from_float=True, float_epochs=cfg.float_epochs,
-                                  epochs=cfg.epochs, seed=cfg.seed))
+                                  epochs=cfg.epochs, seed=cfg.seed, batch_size=cfg.batch_size,
+                                  learning_rate=cfg.learning_rate))
     metrics = json.loads((Path(run) / "metrics.json").read_text())
     print_metrics(metrics, console)
     return {"run": str(run), "accuracy": metrics.get("accuracy"), "macro_f1": metrics.get("macro_f1")}

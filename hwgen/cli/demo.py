@@ -8,7 +8,7 @@ import typer
 def demo(
     out: Path = typer.Option(Path("demo"), help="Folder for everything the demo writes."),
     task: str = typer.Option("lung", help="Data task: lung, cardiac or aline."),
-    n: int = typer.Option(300, help="Synthetic examples to generate."),
+    n: int = typer.Option(600, help="Synthetic examples to generate."),
     model: str = typer.Option("shiftcnn", help="Zoo model to train."),
     board: str = typer.Option("pynq-z2", help="Board from boards/."),
     start: str = typer.Option(None, help="First step to run (default: the first)."),

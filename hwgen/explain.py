@@ -43,27 +43,25 @@ def occlusion_saliency(model, x: np.ndarray, *, patch=DEFAULT_PATCH, stride=None
     starts_t = _starts(t, pt, st)
     starts_d = _starts(d, pd, sd)
     probs = model.predict(x, verbose=0, batch_size=batch_size)
+    cls = probs.argmax(1)
+    positions = [(a, b) for a in starts_t for b in starts_d]
+    per_call = max(1, int(64e6 // (len(positions) * t * d * 4)))      # ~64 MB of occluded copies per call
+    drops = np.empty((n, len(positions)), dtype=np.float32)
+    for first in range(0, n, per_call):
+        chunk = x[first:first + per_call]
+        batch = np.repeat(chunk, len(positions), axis=0).reshape(len(chunk), len(positions), t, d)
+        for k, (a, b) in enumerate(positions):
+            batch[:, k, a:a + pt, b:b + pd] = chunk.mean(axis=(1, 2))[:, None, None]
+        occluded = model.predict(batch.reshape(-1, t, d), verbose=0, batch_size=batch_size)
+        occluded = occluded.reshape(len(chunk), len(positions), -1)
+        rows = np.arange(first, first + len(chunk))
+        drops[rows] = np.maximum(probs[rows, cls[rows]][:, None] - occluded[np.arange(len(chunk)), :, cls[rows]], 0.0)
     maps = np.zeros((n, t, d), dtype=np.float32)
-    for i in range(n):
-        cls = int(probs[i].argmax())
-        fill = np.float32(x[i].mean())
-        batch = np.repeat(x[i][None], len(starts_t) * len(starts_d), axis=0)
-        k = 0
-        for a in starts_t:
-            for b in starts_d:
-                batch[k, a:a + pt, b:b + pd] = fill
-                k += 1
-        drop = np.maximum(probs[i, cls] - model.predict(batch, verbose=0, batch_size=batch_size)[:, cls], 0.0)
-        total = np.zeros((t, d), dtype=np.float32)
-        cover = np.zeros((t, d), dtype=np.float32)
-        k = 0
-        for a in starts_t:
-            for b in starts_d:
-                total[a:a + pt, b:b + pd] += drop[k]
-                cover[a:a + pt, b:b + pd] += 1
-                k += 1
-        maps[i] = total / np.maximum(cover, 1)
-    return maps, probs
+    cover = np.zeros((t, d), dtype=np.float32)
+    for k, (a, b) in enumerate(positions):
+        maps[:, a:a + pt, b:b + pd] += drops[:, k][:, None, None]
+        cover[a:a + pt, b:b + pd] += 1
+    return maps / np.maximum(cover, 1), probs
 
 
 def _starts(length: int, size: int, stride: int) -> list[int]:

@@ -14,8 +14,9 @@ SHAPE = dict(time=64, depth=32)
 
 
 @pytest.fixture(scope="module")
-def lung_run(tmp_path_factory):
-    """A small model trained for lung sliding on generator 1.0's settings (quick to learn)."""
+def explained(tmp_path_factory):
+    """A small model trained for lung sliding on generator 1.0's settings (quick to learn), explained
+    on 15 windows of another seed."""
     root = tmp_path_factory.mktemp("explain")
     data = root / "lung.npz"
     save(synthesize("lung", 120, seed=2, family="v1", **SHAPE), data)
@@ -24,25 +25,23 @@ def lung_run(tmp_path_factory):
                                   model_cfg={"kernel": 5, "pools": (2, 2, 2)}))
     probe = root / "probe.npz"
     save(synthesize("lung", 18, seed=40, family="v1", **SHAPE), probe)
-    return run, probe, root
+    summary = explain_file(run, probe, root / "ex", max_windows=15, patch=(16, 4))
+    return run, probe, root, summary
 
 
-def test_explain_writes_a_map_per_window_of_its_shape(lung_run):
-    run, probe, root = lung_run
-    summary = explain_file(run, probe, root / "ex", max_windows=9, patch=(16, 4))
+def test_explain_writes_a_map_per_window_of_its_shape(explained):
+    run, probe, root, summary = explained
     saved = np.load(root / "ex" / "saliency.npz")
-    assert saved["maps"].shape == (9, SHAPE["time"], SHAPE["depth"]) == saved["x"].shape
+    assert saved["maps"].shape == (15, SHAPE["time"], SHAPE["depth"]) == saved["x"].shape
     assert np.all(saved["maps"] >= 0) and saved["maps"].max() > 0
-    assert len(summary["windows"]) == 9 and (root / "ex" / "saliency.png").stat().st_size > 1000
-    assert all((root / "ex" / f"window_{k:03d}.png").is_file() for k in range(9))
+    assert len(summary["windows"]) == 15 and (root / "ex" / "saliency.png").stat().st_size > 1000
+    assert all((root / "ex" / f"window_{k:03d}.png").is_file() for k in range(15))
     written = json.loads((root / "ex" / "explain.json").read_text())
-    assert {w["true"] for w in written["windows"]} == {"sliding", "absent", "lung_point"}   # a balanced pick
+    assert [w["true"] for w in written["windows"]].count("lung_point") == 5     # a class-balanced pick
 
 
-def test_a_lung_model_looks_at_and_below_the_pleural_line(lung_run):
-    run, probe, root = lung_run
-    summary = explain_file(run, probe, root / "ex2", max_windows=18, patch=(16, 4))
-    shares = [w["share_below"] for w in summary["windows"] if w.get("share_below") is not None]
+def test_a_lung_model_looks_at_and_below_the_pleural_line(explained):
+    shares = [w["share_below"] for w in explained[3]["windows"] if w.get("share_below") is not None]
     assert len(shares) >= 12
     assert np.mean(shares) > 0.5                                  # more saliency at/below the pleura than above
 
@@ -63,10 +62,10 @@ def test_occlusion_finds_the_evidence_a_toy_model_uses():
     assert share_below(maps[0], 16)["share_below"] > 0.95
 
 
-def test_cli_explain_refuses_a_bad_patch(lung_run, capsys):
+def test_cli_explain_refuses_a_bad_patch(explained, capsys):
     from hwgen.cli import main
 
-    run, probe, root = lung_run
+    run, probe, root, _ = explained
     with pytest.raises(SystemExit) as exit_info:
         main(["explain", str(run), "--data", str(probe), "--out", str(root / "bad"), "--patch", "16"])
     assert exit_info.value.code == 2 and "--patch" in capsys.readouterr().err

@@ -198,3 +198,17 @@ def test_cardiac_mmode_keeps_its_rhythm_checks():
             assert abs(err) < 0.05
         else:
             assert p["rr_variation"] > 0.15
+
+
+def test_cli_synth_takes_a_family_and_refuses_an_unknown_one(tmp_path, capsys):
+    from hwgen.cli import main
+    from hwgen.data import load
+
+    with pytest.raises(SystemExit) as done:
+        main(["data", "synth", "--task", "lung", "--n", "3", "--time", "32", "--depth", "16", "--family", "v1",
+              "--out", str(tmp_path / "v1.npz")])
+    assert done.value.code == 0
+    assert load(tmp_path / "v1.npz").meta["family"] == "v1"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["data", "synth", "--family", "held_nothing", "--out", str(tmp_path / "x.npz")])
+    assert exit_info.value.code == 2 and "unknown family 'held_nothing'" in capsys.readouterr().err

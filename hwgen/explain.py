@@ -108,13 +108,15 @@ def explain_file(run_dir, data_path, out_dir, *, max_windows: int = 16, patch=DE
     x = apply_preprocess(ds.x[pick], settings)
     model = models.load(run / "model.h5")
     maps, probs = occlusion_saliency(model, x, patch=patch)
-    params = [ds.params[i] if i < len(ds.params) else {} for i in pick]
+    params = [dict(ds.params[i]) if i < len(ds.params) else {} for i in pick]
     for p, i in zip(params, pick, strict=True):        # depth and pleura from the window's own settings
         if "pleura_depth_cm" in p and "depth_cm" not in p and example_setting(ds, int(i), "depth_cm"):
             p["depth_cm"] = example_setting(ds, int(i), "depth_cm")
     rows = pleura_rows(params, len(pick), x.shape[2])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("window_*.png"):        # a folder never mixes two explanations
+        old.unlink()
     pred = probs.argmax(1)
     windows = []
     for k, i in enumerate(pick):

@@ -278,8 +278,3 @@ def markdown_table() -> str:
             what = s.what + (" (per patient)" if s.level == "patient" else "")
             rows.append(f"| {task} | `{name}` | {range_text(s)} | {s.unit} | {what} |")
     return "\n".join(rows)
-
-
-def documented_ranges(task: str) -> dict[str, tuple]:
-    """The default (documented) range of every setting of a task, anatomical ones prefixed `bmode_`."""
-    return Profile(task).ranges

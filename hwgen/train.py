@@ -6,12 +6,13 @@ writes a run directory:
 
     model.h5         the QKeras model (hwgen.models.load)
     metrics.json     test accuracy, per-class sensitivity/specificity, macro F1, confusion matrix,
-                     params, MACs, weight memory bits, training time
+                     95 % bootstrap intervals (ci95), calibration (ECE), the class-imbalance
+                     handling and augmentation used, params, MACs, weight memory bits, training time
     config.json      the TrainConfig, model settings, input shape and class names
     preprocess.json  the exact hwgen.data.preprocess settings and the line rate (predict reuses them)
     split.json       data source and train/val/test indices into it
     test.npz         the preprocessed test examples (x, y, classes) for C-sim / RTL comparisons
-    confusion.png, history.png
+    confusion.png, history.png, reliability.png
 
 ``predict(run_dir, x)`` cuts inputs into the model's windows (hwgen.data.recording), applies the run's
 preprocessing and returns class probabilities per window; ``predict_file`` does the same for a data file
@@ -32,10 +33,16 @@ from hwgen.data.preprocess import NORMALISATIONS
 from hwgen.data.tasks import TASKS
 from hwgen.errors import DataError, ModelError
 from hwgen.models.catalog import BITS_RANGE
+from hwgen.run import Run
 from hwgen.settings import setting
 
 # Default synthetic set size without --data: trains in about a minute on 2 cores.
 DEFAULT_SYNTH_N = 300
+BALANCE_METHODS = ("weights", "resample", "none")
+# Tasks whose windows get CLAHE by default: the contrast of the lung's sub-pleural sand varies ~10x
+# with depth setting, frequency, bandwidth and dynamic range (a 64-bin window averages more or fewer
+# speckle cells per bin); equalising local contrast lets one model see faint and strong sand alike.
+CLAHE_TASKS = ("lung",)
 INIT_BATCH = 64  # training examples used to scale the initial weights to the data
 
 
@@ -61,11 +68,14 @@ class TrainConfig:
     seed: int = setting(0, min=0, option="--seed")
     time: int | None = setting(None, min=1, optional=True, option="--time")  # model input; None = the data's
     depth: int | None = setting(None, min=2, optional=True, option="--depth")
-    clahe: bool = False
+    clahe: bool | None = None  # CLAHE in preprocessing; None = on for the lung task (see preprocess_config)
     normalise: str = setting("minmax", choices=NORMALISATIONS, option="--normalise")
     model_cfg: dict = field(default_factory=dict)  # width, depth, kernel, pools, po2_bits, dims, ...
     # po2 layers: "q" (quantize linear weights) or "ps" (train sign/shift, models.shift)
     shift_training: str = setting("q", choices=("q", "ps"), option="--shift-training")
+    augment: bool = True  # training-time augmentation (hwgen.data.augment), a fresh seeded draw per epoch
+    # class imbalance: "weights" (balanced class weights), "resample" or "none"
+    balance: str = setting("weights", choices=("weights", "resample", "none"), option="--balance")
     progress: bool = True
 
 
@@ -107,7 +117,7 @@ def preprocess_config(cfg: TrainConfig, x_shape, line_rate_hz: float | None = No
     return {
         "time": int(cfg.time or x_shape[1]),
         "depth": int(cfg.depth or x_shape[2]),
-        "clahe": bool(cfg.clahe),
+        "clahe": bool(cfg.task in CLAHE_TASKS if cfg.clahe is None else cfg.clahe),
         "normalise": cfg.normalise,
         "line_rate_hz": None if line_rate_hz is None else float(line_rate_hz),
     }
@@ -150,6 +160,23 @@ def classification_metrics(y_true, y_pred, classes) -> dict:
         "confusion": confusion.tolist(),
         "classes": list(classes),
     }
+
+
+def imbalance_record(cfg: TrainConfig, data: "Prepared") -> dict:
+    """How class imbalance was handled, with the training counts that motivated it (metrics.json)."""
+    counts = np.bincount(data.train[1], minlength=len(data.classes))
+    return {"method": {"weights": "balanced class weights", "resample": "class-balanced resampling per epoch",
+                       "none": "none"}[cfg.balance],
+            "train_counts": {c: int(n) for c, n in zip(data.classes, counts, strict=True)},
+            "class_weight": {data.classes[k]: round(v, 4) for k, v in (data.class_weight or {}).items()}}
+
+
+def augmentation_record(cfg: TrainConfig, data: "Prepared") -> dict:
+    if not cfg.augment:
+        return {"enabled": False}
+    from hwgen.data.augment import AugmentConfig, policy
+
+    return {"enabled": True, "policy": policy(data.classes), **AugmentConfig().to_dict()}
 
 
 # ---------------------------------------------------------------- plots
@@ -240,6 +267,7 @@ def _progress_callback(label: str, epochs: int, enabled: bool):
 
 
 def _fit(model, x, y, val, weights, cfg: TrainConfig, epochs: int, lr: float, label: str) -> dict:
+    """Compile and fit; x is an array (with labels y) or a tf.data.Dataset serving both (y None)."""
     import tensorflow as tf
 
     model.compile(optimizer=tf.keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
@@ -249,8 +277,9 @@ def _fit(model, x, y, val, weights, cfg: TrainConfig, epochs: int, lr: float, la
         tf.keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.patience, restore_best_weights=True),
         _progress_callback(label, epochs, cfg.progress),
     ]
-    history = model.fit(x, y, validation_data=val, epochs=epochs, batch_size=cfg.batch_size,
-                        class_weight=weights, callbacks=callbacks, verbose=0, shuffle=True)
+    batching = {"batch_size": cfg.batch_size, "shuffle": True} if y is not None else {"shuffle": False}
+    history = model.fit(x, y, validation_data=val, epochs=epochs, class_weight=weights, callbacks=callbacks,
+                        verbose=0, **batching)
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
@@ -273,7 +302,7 @@ class Prepared:
     y: np.ndarray
     classes: list[str]
     split: tuple[np.ndarray, np.ndarray, np.ndarray]
-    class_weight: dict[int, float]
+    class_weight: dict[int, float] | None
 
     @property
     def train(self):
@@ -301,27 +330,43 @@ def prepare(cfg: TrainConfig, dataset=None) -> Prepared:
     y = np.asarray(dataset.y, dtype=np.int64)
     classes = list(dataset.classes)
     split = _split(dataset, cfg.seed)
+    if cfg.balance not in BALANCE_METHODS:
+        raise DataError(f"balance must be one of {', '.join(BALANCE_METHODS)}, got {cfg.balance!r}")
     weights = {int(k): float(v) for k, v in class_weights(y[split[0]], len(classes)).items()}
-    return Prepared(dataset, settings, x, y, classes, split, weights)
+    return Prepared(dataset, settings, x, y, classes, split, weights if cfg.balance == "weights" else None)
 
 
-def fit(model, data: Prepared, cfg: TrainConfig, *, epochs: int, lr: float, label: str, init: bool) -> dict:
-    """Fit one phase; ``init`` first scales the weights to the data (models.scale_to_data)."""
+def fit(model, data: Prepared, cfg: TrainConfig, *, epochs: int, lr: float, label: str, init: bool,
+        phase: int = 0) -> dict:
+    """Fit one phase; ``init`` first scales the weights to the data (models.scale_to_data).
+
+    With cfg.augment or balance="resample" the training windows come from a tf.data pipeline that
+    draws each epoch afresh from (cfg.seed, phase, epoch) (hwgen.data.augment.epoch_dataset)."""
     from hwgen import models
 
     x_train, y_train = data.train
     if init:
         models.scale_to_data(model, x_train[:INIT_BATCH])
+    if cfg.augment or cfg.balance == "resample":
+        from hwgen.data.augment import AugmentConfig, epoch_dataset
+
+        train = epoch_dataset(x_train, y_train, data.classes, seed=cfg.seed, phase=phase,
+                              batch_size=cfg.batch_size, augment=AugmentConfig() if cfg.augment else None,
+                              resample_classes=cfg.balance == "resample", normalise=data.settings["normalise"])
+        return _fit(model, train, None, data.val, data.class_weight, cfg, epochs, lr, label)
     return _fit(model, x_train, y_train, data.val, data.class_weight, cfg, epochs, lr, label)
 
 
 def evaluate(model, data: Prepared) -> dict:
-    """Test-set metrics plus the model's cost figures."""
-    from hwgen import models
+    """Test-set metrics with 95 % patient-bootstrap intervals and calibration, plus the model's costs."""
+    from hwgen import evidence, models
 
     x_test, y_test = data.test
     probs = model.predict(x_test, verbose=0, batch_size=256)
     metrics = classification_metrics(y_test, probs.argmax(1), data.classes)
+    groups = np.asarray(data.dataset.group)[data.split[2]]
+    metrics["ci95"] = evidence.bootstrap_intervals(y_test, probs.argmax(1), data.classes, groups=groups)
+    metrics["calibration"] = evidence.calibration(probs, y_test)
     metrics.update(models.summary(model))
     if data.val is not None:
         metrics["val_accuracy"] = float((model.predict(data.val[0], verbose=0).argmax(1) == data.val[1]).mean())
@@ -341,7 +386,7 @@ def train_phases(cfg: TrainConfig, data: Prepared):
     if cfg.qat_from_float and cfg.bits is not None:
         float_model = models.build(cfg.model, shape, n_classes, bits=None, **cfg.model_cfg)
         phases.append(("float", fit(float_model, data, cfg, epochs=cfg.float_epochs, lr=cfg.learning_rate,
-                                    label=f"{cfg.model} float", init=True)))
+                                    label=f"{cfg.model} float", init=True, phase=0)))
         model.set_weights(float_model.get_weights())
         model, history = _fit_qat(model, data, cfg, lr=cfg.learning_rate / 3, init=False)
         phases.append(("qat", history))
@@ -362,11 +407,11 @@ def _fit_qat(model, data: Prepared, cfg: TrainConfig, *, lr: float, init: bool):
 
     label = f"{cfg.model} {cfg.bits}-bit QAT"
     if cfg.shift_training == "q":
-        return model, fit(model, data, cfg, epochs=cfg.epochs, lr=lr, label=label, init=init)
+        return model, fit(model, data, cfg, epochs=cfg.epochs, lr=lr, label=label, init=init, phase=1)
     if init:  # scale the linear weights first: PS stores their log2
         models.scale_to_data(model, data.train[0][:INIT_BATCH])
     ps_model = shift.to_ps(model)
-    history = fit(ps_model, data, cfg, epochs=cfg.epochs, lr=lr, label=f"{label} (PS)", init=False)
+    history = fit(ps_model, data, cfg, epochs=cfg.epochs, lr=lr, label=f"{label} (PS)", init=False, phase=1)
     return shift.to_q(ps_model), history
 
 
@@ -387,7 +432,8 @@ def train_model(cfg: TrainConfig) -> Path:
     metrics = evaluate(model, data)
     metrics.update({"model": cfg.model, "task": cfg.task, "bits": cfg.bits,
                     "train_seconds": round(time.perf_counter() - started, 2),
-                    "epochs_run": {p: len(h.get("loss", [])) for p, h in phases}})
+                    "epochs_run": {p: len(h.get("loss", [])) for p, h in phases},
+                    "imbalance": imbalance_record(cfg, data), "augmentation": augmentation_record(cfg, data)})
     _write_run(out, cfg, model, metrics, data, phases)
     return out
 
@@ -414,35 +460,46 @@ def _write_run(out: Path, cfg: TrainConfig, model, metrics: dict, data: Prepared
     title = f"{cfg.model} {cfg.bits or 'float'}-bit, {cfg.task}: accuracy {metrics['accuracy']:.3f}"
     plot_confusion(metrics["confusion"], classes, out / "confusion.png", title)
     plot_history(phases, out / "history.png")
+    from hwgen.evidence import plot_reliability
+
+    plot_reliability(metrics["calibration"], out / "reliability.png", f"{cfg.model} {cfg.bits or 'float'}-bit, {cfg.task}")
 
 
 def print_metrics(metrics: dict, console=None) -> None:
-    """A per-class table plus the headline figures of a run's metrics.json."""
+    """A per-class table (with 95 % bootstrap intervals) plus the headline figures of a run's metrics.json."""
     from rich.console import Console
     from rich.table import Table
 
+    from hwgen.evidence import format_interval
+
     console = console or Console()
-    table = Table(title=f"{metrics['model']} on {metrics['task']} ({metrics['bits'] or 'float'}-bit): test set")
+    ci = metrics.get("ci95") or {}
+    ci_class = ci.get("per_class", {})
+    table = Table(title=f"{metrics['model']} on {metrics['task']} ({metrics['bits'] or 'float'}-bit): test set"
+                        + (f", 95 % intervals ({ci['method']})" if ci else ""))
     for column in ("class", "sensitivity", "specificity", "F1", "support"):
         table.add_column(column, justify="left" if column == "class" else "right")
     for name, row in metrics["per_class"].items():
-        table.add_row(name, f"{row['sensitivity']:.3f}", f"{row['specificity']:.3f}", f"{row['f1']:.3f}",
+        c = ci_class.get(name, {})
+        table.add_row(name, format_interval(row["sensitivity"], c.get("sensitivity")),
+                      format_interval(row["specificity"], c.get("specificity")), f"{row['f1']:.3f}",
                       str(row["support"]))
     console.print(table)
+    extra = ""
+    if "calibration" in metrics:
+        extra += f"  ECE {metrics['calibration']['ece']:.3f}"
+    if "imbalance" in metrics:
+        extra += f"  imbalance: {metrics['imbalance']['method']}"
+    if "augmentation" in metrics:
+        extra += f"  augmentation {'on' if metrics['augmentation']['enabled'] else 'off'}"
     console.print(
-        f"accuracy {metrics['accuracy']:.3f}  macro F1 {metrics['macro_f1']:.3f}  params {metrics['params']}  "
-        f"MACs {metrics['macs']}  weight memory {metrics['weight_bits']} bits  train {metrics['train_seconds']} s"
+        f"accuracy {format_interval(metrics['accuracy'], ci.get('accuracy'))}  macro F1 {metrics['macro_f1']:.3f}  "
+        f"params {metrics['params']}  MACs {metrics['macs']}  weight memory {metrics['weight_bits']} bits  "
+        f"train {metrics['train_seconds']} s" + extra
     )
 
 
 # ---------------------------------------------------------------- prediction
-
-
-def _read_run(run_dir) -> tuple[Path, dict, dict]:
-    from hwgen.run import Run
-
-    run = Run(run_dir)
-    return run.path, run.config, run.preprocess
 
 
 def run_line_rate(run: Path, settings: dict) -> tuple[dict, list[str]]:
@@ -471,7 +528,8 @@ def predict_windows(run_dir, dataset, *, hop: int | None = None, recording_rate_
     from hwgen import models
     from hwgen.data.recording import model_inputs
 
-    run, _, settings = _read_run(run_dir)
+    run_folder = Run(run_dir)
+    run, settings = run_folder.path, run_folder.preprocess
     settings, notes = run_line_rate(run, settings)
     x, y, wins = model_inputs(dataset, settings, hop=hop, recording_rate_hz=recording_rate_hz, source=source)
     wins.notes[:0] = notes
@@ -491,7 +549,8 @@ def predict(run_dir, x: np.ndarray, *, line_rate_hz: float | None = None, hop: i
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 3:
         raise DataError(f"inputs have shape {x.shape}, expected (N, time, depth)")
-    run, _, settings = _read_run(run_dir)
+    run_folder = Run(run_dir)
+    run, settings = run_folder.path, run_folder.preprocess
     rate = line_rate_hz or run_line_rate(run, settings)[0].get("line_rate_hz")
     meta = {"source": "inputs"} | ({"line_rate_hz": rate} if rate else {})
     dataset = Dataset(x, None, [], np.arange(len(x), dtype=np.int64), meta)
@@ -508,7 +567,8 @@ def predict_file(run_dir, data_path, out_path=None, *, hop: int | None = None, l
     from hwgen.data import load
     from hwgen.data.recording import check_task
 
-    run, config, _ = _read_run(run_dir)
+    run_folder = Run(run_dir)
+    run, config = run_folder.path, run_folder.config
     classes = config["classes"]
     dataset = load(data_path, line=line)
     check_task(dataset, task=config["task"], classes=classes, source=str(data_path))
@@ -533,8 +593,12 @@ def predict_file(run_dir, data_path, out_path=None, *, hop: int | None = None, l
         "notes": wins.notes, "predictions": rows, "examples": examples,
     }
     if y is not None:
+        from hwgen.evidence import bootstrap_intervals
+
         scored = classification_metrics(y, pred, classes)
-        result.update(accuracy=scored["accuracy"], confusion=scored["confusion"], macro_f1=scored["macro_f1"])
+        groups = None if dataset.group is None else np.asarray(dataset.group)[wins.source]
+        result.update(accuracy=scored["accuracy"], confusion=scored["confusion"], macro_f1=scored["macro_f1"],
+                      per_class=scored["per_class"], ci95=bootstrap_intervals(y, pred, classes, groups=groups))
     if out_path:
         Path(out_path).parent.mkdir(parents=True, exist_ok=True)
         Path(out_path).write_text(json.dumps(result, indent=1))

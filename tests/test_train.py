@@ -15,7 +15,7 @@ from hwgen.train import TrainConfig, classification_metrics, predict, predict_fi
 TINY = dict(task="lung", model="shiftcnn", n=24, time=32, depth=16, epochs=2, float_epochs=1, batch_size=8,
             qat_from_float=True, progress=False, model_cfg={"kernel": 3})
 ARTIFACTS = ("model.h5", "metrics.json", "config.json", "preprocess.json", "split.json", "test.npz",
-             "confusion.png", "history.png")
+             "confusion.png", "history.png", "reliability.png")
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +30,13 @@ def test_training_writes_every_artifact(run):
     assert set(metrics["per_class"]) == {"sliding", "absent", "lung_point"}
     assert np.sum(metrics["confusion"]) == metrics["n"] > 0
     assert metrics["epochs_run"] == {"float": 1, "qat": 2}
+    lo, hi = metrics["ci95"]["accuracy"]
+    assert lo <= metrics["accuracy"] <= hi and "patients" in metrics["ci95"]["method"]
+    assert set(metrics["ci95"]["per_class"]) == set(metrics["per_class"])
+    assert 0 <= metrics["calibration"]["ece"] <= 1 and len(metrics["calibration"]["bins"]) == 10
+    assert metrics["imbalance"]["method"] == "balanced class weights"
+    assert sum(metrics["imbalance"]["train_counts"].values()) == len(json.loads((run / "split.json").read_text())["train"])
+    assert metrics["augmentation"]["enabled"] and metrics["augmentation"]["policy"] == "lung"
     model = models.load(run)
     assert metrics["macs"] == models.count_macs(model) and metrics["weight_bits"] == models.weight_bits(model)
     split = json.loads((run / "split.json").read_text())
@@ -115,6 +122,16 @@ def test_training_rejects_data_whose_classes_do_not_match_the_task(tmp_path):
     save(synthesize("cardiac", 8, seed=0, time=32, depth=16), path)
     with pytest.raises(DataError, match="heart.npz"):
         train_model(TrainConfig(out=str(tmp_path / "r"), **{**TINY, "data": str(path)}))
+
+
+def test_augmentation_off_and_class_resampling_are_recorded(tmp_path):
+    run = train_model(TrainConfig(out=str(tmp_path / "plain"), **{**TINY, "augment": False, "balance": "resample"}))
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["augmentation"] == {"enabled": False}
+    assert metrics["imbalance"]["method"] == "class-balanced resampling per epoch"
+    assert metrics["imbalance"]["class_weight"] == {}
+    with pytest.raises(DataError, match="balance must be one of"):
+        train_model(TrainConfig(out=str(tmp_path / "bad"), **{**TINY, "balance": "smote"}))
 
 
 def test_metrics_on_a_hand_checked_example():

@@ -37,6 +37,7 @@ COMMANDS = {
     "convert": ("hwgen.cli.convert", "convert"),
     "build": ("hwgen.cli.build", "build"),
     "boards": ("hwgen.cli.boards", "boards"),
+    "explain": ("hwgen.cli.explain", "explain"),
 }
 
 for _name, _module in GROUPS.items():

@@ -36,6 +36,9 @@ def synth(
     out: Path = typer.Option(..., help=f"Output file: {', '.join(DATA_SUFFIXES)} (.h5 for large sets)."),
     time: Optional[int] = typer.Option(None, min=1, help="Lines per example (default: the task's)."),
     depth: Optional[int] = typer.Option(None, min=2, help="Depth bins per line (default: the task's)."),
+    family: str = typer.Option("default", help="Settings family: default (the documented randomisation "
+                               "ranges), v1 (generator 1.0's narrow ranges), or a shift-benchmark family "
+                               "(lung: shift_train, held_depth_deep, anatomical, ...)."),
 ):
     """Simulate a labelled data set with the physics-based generator and write it."""
     import time as clock
@@ -47,11 +50,14 @@ def synth(
     from hwgen.outputs import check_file
 
     task_spec(task, "hwgen data synth --task")
+    from hwgen.data.randomise import Profile
+
+    Profile(task, family)          # an unknown family stops here, before any work
     check_file(out, suffixes=DATA_SUFFIXES, what="data set")
     console = Console()
     console.print(f"synthesising {n} {task} examples -> {out}", highlight=False, soft_wrap=True)
     start = clock.perf_counter()
-    ds = data.synthesize(task, n, seed, time=time, depth=depth, progress=True)
+    ds = data.synthesize(task, n, seed, time=time, depth=depth, family=family, progress=True)
     elapsed = clock.perf_counter() - start
     data.save(ds, out)
     lines = ds.x.shape[0] * ds.x.shape[1]
@@ -137,11 +143,13 @@ def info(
         con.print(f"labelled 0..{int(ds.y.max())} without class names")
     else:
         con.print("unlabelled")
-    keys = ("task", "generator_version", "seed", "line_rate_hz", "line_rate_from", "span_s", "depth_cm",
+    keys = ("task", "generator_version", "family", "seed", "line_rate_hz", "line_rate_from", "span_s", "depth_cm",
             "depth_from", "fc_hz", "fs_hz", "dynamic_range_db", "kind", "modality", "source", "scan_line", "x_scaling")
     for key in keys:
         if key in ds.meta:
             value = ds.meta[key]
+            if value is None:
+                value = "varies per example (params)"
             con.print(f"  {key}: {value:.6g}" if isinstance(value, float) else f"  {key}: {value}", markup=False)
     if ds.params:
         con.print(f"  params per example: {', '.join(sorted(ds.params[0]))}")

@@ -47,7 +47,13 @@ def train(
     batch_size: int = option(TrainConfig, "batch_size", "Batch size."),
     lr: float = option(TrainConfig, "learning_rate", "Learning rate."),
     patience: int = option(TrainConfig, "patience", "Early-stopping patience (epochs)."),
-    clahe: bool = option(TrainConfig, "clahe", "CLAHE contrast equalisation in preprocessing."),
+    clahe: Optional[bool] = option(TrainConfig, "clahe", "CLAHE contrast equalisation in preprocessing "
+                                   "(default: on for lung, off for the other tasks).", "--clahe/--no-clahe"),
+    augment: bool = option(TrainConfig, "augment", "Training-time augmentation (gain, gamma, noise, time crop, "
+                           "depth rescaling, lung-point splicing), a fresh seeded draw every epoch.",
+                           "--augment/--no-augment"),
+    balance: str = option(TrainConfig, "balance", "Class imbalance: weights (balanced class weights), resample "
+                          "(class-balanced draw per epoch) or none."),
     seed: int = option(TrainConfig, "seed", "Seed for data, split and weights."),
 ):
     """Train a zoo model on an ultrasound task and write model.h5, metrics.json and plots."""
@@ -58,6 +64,7 @@ def train(
         task=task, data=str(data) if data else None, model=model, bits=bits or None, out=str(out),
         qat_from_float=qat_from_float, epochs=epochs, float_epochs=float_epochs, n=n, time=time, depth=depth,
         batch_size=batch_size, learning_rate=lr, patience=patience, clahe=clahe, seed=seed, shift_training=shift_training,
+        augment=augment, balance=balance,
         model_cfg={"width": width, "depth": blocks, "po2_bits": po2_bits, "dims": dims,
                    "kernel": kernel if depth_kernel is None else (kernel, depth_kernel),
                    "factorise": factorise},
@@ -68,7 +75,8 @@ def train(
 
     run = training.train_model(cfg)
     training.print_metrics(json.loads((run / "metrics.json").read_text()))
-    Console().print(f"wrote {run}/ (model.h5, metrics.json, confusion.png, history.png, split.json, preprocess.json)")
+    Console().print(f"wrote {run}/ (model.h5, metrics.json, confusion.png, history.png, reliability.png, "
+                    "split.json, preprocess.json)")
 
 
 def predict(
@@ -100,6 +108,8 @@ def predict(
         table.add_row(str(ex["index"]), str(ex["windows"]), ex["class"], *(f"{p:.3f}" for p in ex["mean_probabilities"]))
     console.print(table)
     if "accuracy" in result:
-        console.print(f"accuracy per window {result['accuracy']:.3f}  confusion (rows true) {result['confusion']}",
-                      soft_wrap=True)
+        from hwgen.evidence import format_interval
+
+        acc = format_interval(result["accuracy"], result["ci95"]["accuracy"])
+        console.print(f"accuracy per window {acc}  confusion (rows true) {result['confusion']}", soft_wrap=True)
     console.print(f"wrote {out} (per window: example, start_s/end_s, class, probabilities)", soft_wrap=True)

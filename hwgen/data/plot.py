@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hwgen.data.dataset import Dataset
+from hwgen.data.dataset import Dataset, example_setting
 
 
 def gallery(ds: Dataset, out, *, per_class: int = 4, seed: int = 0) -> Path:
@@ -28,7 +28,7 @@ def gallery(ds: Dataset, out, *, per_class: int = 4, seed: int = 0) -> Path:
     single_line = ds.x.shape[1] == 1
     fig, axes = plt.subplots(rows, len(classes), figsize=(3.2 * len(classes), 2.4 * rows + 0.8),
                              squeeze=False, facecolor="black")
-    span, depth_cm = scales(ds)
+    file_span, file_depth = scales(ds)  # per-example settings win below
     for col, (name, idx) in enumerate(zip(classes, picks, strict=True)):
         for row in range(rows):
             ax = axes[row, col]
@@ -37,6 +37,8 @@ def gallery(ds: Dataset, out, *, per_class: int = 4, seed: int = 0) -> Path:
                 ax.axis("off")
                 continue
             i = int(idx[row])
+            span = float(example_setting(ds, i, "span_s") or 0) or file_span
+            depth_cm = float(example_setting(ds, i, "depth_cm") or 0) or file_depth
             _draw(ax, ds.x[i], span, depth_cm, single_line)
             ax.set_title(_caption(ds, i, name), color="white", fontsize=8)
     fig.suptitle(_title(ds), color="white", fontsize=10)
@@ -80,6 +82,10 @@ def _caption(ds: Dataset, i: int, name: str) -> str:
         extra = f" {p['heart_rate_bpm']:.0f} bpm"
     elif "pleura_depth_cm" in p:
         extra = f" pleura {p['pleura_depth_cm']:.1f} cm"
+        if p.get("regime") == "anatomical":
+            extra += f", B-mode {p['frame_rate_hz']:.0f} fps"
+        elif "line_rate_hz" in p:
+            extra += f", {p['line_rate_hz']:.0f} lines/s"
     return f"{name}{extra}"
 
 
@@ -94,6 +100,8 @@ def _title(ds: Dataset) -> str:
         parts.append(f"{m['line_rate_hz']:.0f} lines/s")
     if m.get("dynamic_range_db"):
         parts.append(f"DR {m['dynamic_range_db']:g} dB")
+    if m.get("family"):
+        parts.append(f"family {m['family']}")
     if "seed" in m:
         parts.append(f"seed {m['seed']}")
     return "   ".join(parts)

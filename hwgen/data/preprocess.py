@@ -43,7 +43,7 @@ def preprocess(x, *, time: int, depth: int, clahe: bool = False, normalise: str 
                         "resamples by line rate instead of cropping or stretching")
     if x.shape[2] != depth:
         x = zoom(x, (1, 1, depth / x.shape[2]), order=1, grid_mode=True, mode="nearest").astype(np.float32)
-    x = _normalise(x, normalise)
+    x = rescale(x, normalise)
     if clahe:
         from skimage.exposure import equalize_adapthist
 
@@ -57,7 +57,8 @@ def apply_settings(x, settings: dict) -> np.ndarray:
     return preprocess(x, **{k: settings[k] for k in keys if k in settings})
 
 
-def _normalise(x: np.ndarray, how: str) -> np.ndarray:
+def rescale(x: np.ndarray, how: str) -> np.ndarray:
+    """Per-example intensity normalisation of (N, time, depth): "minmax", "percentile" or "none"."""
     if how == "none":
         return x
     if how == "minmax":

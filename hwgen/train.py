@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from hwgen.data.preprocess import NORMALISATIONS
+from hwgen.data.dataset import example_setting
 from hwgen.data.tasks import TASKS
 from hwgen.errors import DataError, ModelError
 from hwgen.models.catalog import BITS_RANGE
@@ -111,15 +112,21 @@ def load_dataset(cfg: TrainConfig):
     return dataset
 
 
-def preprocess_config(cfg: TrainConfig, x_shape, line_rate_hz: float | None = None) -> dict:
+def preprocess_config(cfg: TrainConfig, x_shape, line_rates=None) -> dict:
     """The preprocessing settings a run applies to every input, training and prediction alike, and the
-    line rate of its training data (predict resamples recordings to it; None when the data did not say)."""
+    line rates of its training data: `line_rate_range_hz` [lo, hi] (predict leaves a recording inside it
+    as it is and resamples one outside it to the nearer bound) and `line_rate_hz`, the one rate when all
+    examples share it (else None); both None when the data did not say."""
+    rates = sorted(float(r) for r in (line_rates or []) if r)
+    if line_rates is not None and len(rates) != len(line_rates):
+        rates = []  # some examples state no rate: the run cannot say what it was trained on
     return {
         "time": int(cfg.time or x_shape[1]),
         "depth": int(cfg.depth or x_shape[2]),
         "clahe": bool(cfg.task in CLAHE_TASKS if cfg.clahe is None else cfg.clahe),
         "normalise": cfg.normalise,
-        "line_rate_hz": None if line_rate_hz is None else float(line_rate_hz),
+        "line_rate_hz": rates[0] if rates and rates[0] == rates[-1] else None,
+        "line_rate_range_hz": [rates[0], rates[-1]] if rates else None,
     }
 
 
@@ -325,11 +332,12 @@ def prepare(cfg: TrainConfig, dataset=None) -> Prepared:
     if cfg.data and cfg.time and cfg.time != dataset.x.shape[1]:
         raise DataError(f"{cfg.data}: examples have {dataset.x.shape[1]} lines; time={cfg.time} (--time) would "
                         "crop or stretch them: omit it to train on the file's own length")
-    settings = preprocess_config(cfg, dataset.x.shape, dataset.meta.get("line_rate_hz"))
+    split = _split(dataset, cfg.seed)
+    settings = preprocess_config(cfg, dataset.x.shape, [example_setting(dataset, int(i), "line_rate_hz")
+                                                        for i in split[0]])
     x = apply_preprocess(dataset.x, settings)
     y = np.asarray(dataset.y, dtype=np.int64)
     classes = list(dataset.classes)
-    split = _split(dataset, cfg.seed)
     if cfg.balance not in BALANCE_METHODS:
         raise DataError(f"balance must be one of {', '.join(BALANCE_METHODS)}, got {cfg.balance!r}")
     weights = {int(k): float(v) for k, v in class_weights(y[split[0]], len(classes)).items()}
@@ -447,7 +455,8 @@ def _write_run(out: Path, cfg: TrainConfig, model, metrics: dict, data: Prepared
     run.write_json("metrics.json", metrics)
     run.write_json("preprocess.json", settings)
     run.write_json("config.json", asdict(cfg) | {"input_shape": [int(s) for s in input_shape], "classes": classes,
-                                                 "line_rate_hz": settings["line_rate_hz"]})
+                                                 "line_rate_hz": settings["line_rate_hz"],
+                                                 "line_rate_range_hz": settings["line_rate_range_hz"]})
     train_idx, val_idx, test_idx = data.split
     source = {"data": str(Path(cfg.data).resolve())} if cfg.data else {
         "synthesize": {"task": cfg.task, "n": cfg.n, "seed": cfg.seed, "time": cfg.time, "depth": cfg.depth}}

@@ -152,7 +152,7 @@ def test_predict_file_slides_over_a_long_recording(run, tmp_path):
 
     ds = synthesize("lung", 1, seed=1, time=128, depth=16)             # 2 s at 64 lines/s
     long = Dataset(np.concatenate([ds.x, ds.x[:, ::-1]], axis=1), ds.y, ds.classes, ds.group,
-                   {**ds.meta, "span_s": 4.0})                           # 4 s, 256 lines at 64 lines/s
+                   {**ds.meta, "span_s": 4.0, "line_rate_hz": 64.0})     # 4 s, 256 lines at 64 lines/s
     path = save(long, tmp_path / "long.npz")
     result = predict_file(run, path, tmp_path / "preds.json", hop=32)
     spans = [(p["start_s"], p["end_s"]) for p in result["predictions"]]

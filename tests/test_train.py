@@ -66,13 +66,14 @@ def test_predict_reuses_the_training_preprocessing(run, tmp_path):
     np.testing.assert_allclose(probs, expected, atol=1e-6)
 
     path = tmp_path / "rec.npz"
-    save(synthesize("lung", 6, seed=3, time=64, depth=24), path)  # another shape: preprocess resizes
+    rec = synthesize("lung", 6, seed=3, time=64, depth=24)   # longer and deeper: windowed, depth resampled
+    save(rec, path)
     result = predict_file(run, path, tmp_path / "preds.json")
     written = json.loads((tmp_path / "preds.json").read_text())
-    assert len(written["predictions"]) == 6 and np.sum(written["confusion"]) == 6
+    # randomised line rates: the file states none, so each 64-line example gives 32-line windows at 0, 16, 32
+    assert len(written["predictions"]) == 18 and np.sum(written["confusion"]) == 18
     assert all(abs(sum(p["probabilities"]) - 1) < 1e-4 for p in written["predictions"])
-    labels = synthesize("lung", 6, seed=3, time=64, depth=24).y
-    hits = [p["class"] == result["classes"][t] for p, t in zip(written["predictions"], labels, strict=True)]
+    hits = [p["class"] == result["classes"][rec.y[p["example"]]] for p in written["predictions"]]
     assert result["accuracy"] == pytest.approx(np.mean(hits)) and result["accuracy"] == written["accuracy"]
 
 
@@ -80,9 +81,9 @@ def test_predict_classifies_an_unlabelled_user_array(run, tmp_path):
     path = tmp_path / "user.npy"
     np.save(path, np.random.default_rng(0).random((3, 40, 20), dtype=np.float32))  # not made by hwgen
     result = predict_file(run, path)
-    # 40 lines, no line rate: taken at the run's 16 lines/s (said in a note); 32-line windows at 0 and 8
+    # 40 lines, no line rate: taken as they are (said in a note); 32-line windows at lines 0 and 8
     assert len(result["examples"]) == 3 and len(result["predictions"]) == 6 and "accuracy" not in result
-    assert [(p["example"], p["start_s"]) for p in result["predictions"][:2]] == [(0, 0.0), (0, 0.5)]
+    assert [(p["example"], p["start_line"]) for p in result["predictions"][:2]] == [(0, 0.0), (0, 8.0)]
     assert any("no line rate" in n for n in result["notes"])
     assert {p["class"] for p in result["predictions"]} <= {"sliding", "absent", "lung_point"}
 
@@ -93,19 +94,38 @@ def test_an_old_synthetic_run_gets_its_task_line_rate(run, tmp_path):
     old = tmp_path / "old"
     shutil.copytree(run, old)
     settings = json.loads((old / "preprocess.json").read_text())
-    del settings["line_rate_hz"]                     # as written before hwgen recorded it
+    del settings["line_rate_hz"], settings["line_rate_range_hz"]   # as written before hwgen recorded them
     (old / "preprocess.json").write_text(json.dumps(settings))
-    path = save(synthesize("lung", 2, seed=4, time=64, depth=16), tmp_path / "rec.npz")   # 32 lines/s
+    rec = synthesize("lung", 2, seed=4, time=64, depth=16)
+    rec.meta["line_rate_hz"] = 32.0                  # a recording stating its rate: 2 s of 64 lines
+    path = save(rec, tmp_path / "rec.npz")
     result = predict_file(old, path)
     assert len(result["predictions"]) == 2 and result["line_rate_hz"] == 16.0   # resampled to 32 lines: 1 window
     [note] = [n for n in result["notes"] if "records no line rate" in n]
     assert "using 16 lines/s, its synthetic task's rate" in note
 
 
-def test_the_run_records_its_training_line_rate(run):
-    # 32 lines over the lung task's 2 s: 16 lines/s; predict resamples recordings to it
-    assert json.loads((run / "preprocess.json").read_text())["line_rate_hz"] == 16.0
-    assert json.loads((run / "config.json").read_text())["line_rate_hz"] == 16.0
+def test_the_run_records_its_training_line_rates(run):
+    """Randomised line rates: the run records the range of its training examples' rates (no single rate)."""
+    split = json.loads((run / "split.json").read_text())
+    params = synthesize("lung", 24, seed=0, time=32, depth=16).params
+    rates = [params[i]["line_rate_hz"] for i in split["train"]]
+    for name in ("preprocess.json", "config.json"):
+        saved = json.loads((run / name).read_text())
+        assert saved["line_rate_range_hz"] == [min(rates), max(rates)] and saved["line_rate_hz"] is None
+    assert min(rates) < max(rates)
+
+
+def test_a_recording_inside_the_trained_range_is_not_resampled_and_one_outside_is(run, tmp_path):
+    lo, hi = json.loads((run / "preprocess.json").read_text())["line_rate_range_hz"]
+    rec = synthesize("lung", 1, seed=5, time=96, depth=16)
+    inside = save(type(rec)(rec.x, rec.y, rec.classes, rec.group, {**rec.meta, "line_rate_hz": (lo + hi) / 2}),
+                  tmp_path / "inside.npz")
+    fast = save(type(rec)(rec.x, rec.y, rec.classes, rec.group, {**rec.meta, "line_rate_hz": 2 * hi}),
+                tmp_path / "fast.npz")
+    kept, resampled = predict_file(run, inside), predict_file(run, fast)
+    assert kept["line_rate_hz"] == (lo + hi) / 2 and any("not resampled" in n for n in kept["notes"])
+    assert resampled["line_rate_hz"] == hi and len(resampled["predictions"]) < len(kept["predictions"])
 
 
 def test_predict_rejects_a_file_of_another_task(run, tmp_path):
@@ -130,7 +150,7 @@ def test_augmentation_off_and_class_resampling_are_recorded(tmp_path):
     assert metrics["augmentation"] == {"enabled": False}
     assert metrics["imbalance"]["method"] == "class-balanced resampling per epoch"
     assert metrics["imbalance"]["class_weight"] == {}
-    with pytest.raises(DataError, match="balance must be one of"):
+    with pytest.raises(HwgenError, match="--balance 'smote': expected one of weights, resample, none"):
         train_model(TrainConfig(out=str(tmp_path / "bad"), **{**TINY, "balance": "smote"}))
 
 

@@ -49,14 +49,17 @@ class Windows:
 
 
 def windows(data, *, time: int, line_rate_hz: float | None, hop: int | None = None, depth: int | None = None,
-            recording_rate_hz: float | None = None, source: str | None = None) -> Windows:
+            recording_rate_hz: float | None = None, source: str | None = None,
+            line_rate_range_hz: tuple[float, float] | None = None) -> Windows:
     """Cut windows of `time` lines at the model's `line_rate_hz` from a Dataset (or an (N, T, D) array).
 
     The recording's line rate is `recording_rate_hz`, else its `meta["line_rate_hz"]`; without either it
     is assumed to be the model's (said in a note). `hop` is the step between windows in the model's lines
     (default: half a window); a last window aligned to the end covers the tail. `depth`: the model's depth
     bins, used to catch arrays whose time and depth axes are swapped. `line_rate_hz` None (a run that did
-    not record it) or 0 (single A-lines) means no resampling.
+    not record it) or 0 (single A-lines) means no resampling. `line_rate_range_hz` (lo, hi): the model was
+    trained on every rate in it (randomised line rates), so a recording inside it is not resampled and one
+    outside it is resampled to the nearer bound.
     """
     x, meta = (data.x, data.meta) if isinstance(data, Dataset) else (np.asarray(data, np.float32), {})
     src = source or str(meta.get("source", "recording"))
@@ -73,6 +76,16 @@ def windows(data, *, time: int, line_rate_hz: float | None, hop: int | None = No
     notes: list[str] = []
     model_rate = float(line_rate_hz) if line_rate_hz else None
     rate = float(stated) if stated else None
+    if line_rate_range_hz:
+        lo, hi = (float(v) for v in line_rate_range_hz)
+        if rate is None:
+            notes.append(f"{src}: has no line rate; taken as it is (the model was trained on {lo:g}-{hi:g} lines/s; "
+                         "state it with meta line_rate_hz or --line-rate)")
+        else:
+            model_rate = min(max(rate, lo), hi)
+            if model_rate == rate:
+                notes.append(f"{src}: {rate:g} lines/s is inside the model's trained range {lo:g}-{hi:g}: "
+                             "not resampled")
     if model_rate is None:
         resampled = x
     else:
@@ -180,14 +193,16 @@ def model_inputs(dataset: Dataset, settings: dict, *, hop: int | None = None, re
 
     src = source or str(dataset.meta.get("source", "recording"))
     notes = []
-    if "line_rate_hz" not in settings:
+    rate_range = settings.get("line_rate_range_hz")
+    if "line_rate_hz" not in settings and not rate_range:
         notes.append("the run records no line rate (trained before hwgen stored it): windows are cut at the "
                      "recording's own line spacing, not resampled")
-    elif settings["line_rate_hz"] is None:
+    elif settings.get("line_rate_hz") is None and not rate_range:
         notes.append("the run's training data stated no line rate: windows are cut at the recording's own "
                      "line spacing, not resampled")
     w = windows(dataset, time=settings["time"], line_rate_hz=settings.get("line_rate_hz"), hop=hop,
-                depth=settings.get("depth"), recording_rate_hz=recording_rate_hz, source=src)
+                depth=settings.get("depth"), recording_rate_hz=recording_rate_hz, source=src,
+                line_rate_range_hz=rate_range)
     w.notes[:0] = notes
     if w.x.shape[2] != settings["depth"]:
         w.notes.append(f"{src}: depth resampled from {w.x.shape[2]} to {settings['depth']} bins")

@@ -34,7 +34,7 @@ supported.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -221,12 +221,12 @@ def _check_node(graph: Graph, node: Node) -> None:
         if node.acc.integer < exact.integer or node.acc.frac < exact.frac:
             raise ModelError(f"layer {name!r}: accumulator {node.acc.hls()} is narrower than exact ({exact.hls()}); "
                              "the RTL kernels accumulate exactly: remove the precision override")
-    if node.op in ("avgpool", "gap") and node.out.saturation != "SAT":
+    if node.op in ("avgpool", "gap") and node.out.saturation != "SAT" and node.out != node.acc:
         raise ModelError(f"layer {name!r} ({node.op}): result {node.out.hls()} wraps; the RTL averages saturate")
     if node.op not in ("input", "reshape", "maxpool") and node.out is not None and node.out.saturation != "SAT":
         # a WRAP result is only implementable when it can never wrap (the cast is exact)
-        if node.op in ("conv", "depthwise", "dense") and node.out == node.acc:
-            return
+        if node.op in ("conv", "depthwise", "dense", "avgpool", "gap") and node.out == node.acc:
+            return  # the exact accumulator: an average of it cannot leave it either
         raise ModelError(f"layer {name!r} ({node.op}): result type {node.out.hls()} wraps; the RTL requantisers "
                          "saturate (use AP_SAT)")
 
@@ -409,6 +409,7 @@ class _Lowering:
         w = np.asarray(kernel.values, dtype=np.int64)
         shift_up = acc.frac - product_frac(x_type, kernel)  # products sit on the accumulator's grid
         po2 = kernel.is_po2
+        max_shift = 0
         if po2:
             sign, shift = ops.int_to_po2(w)
             # value = x * sign * 2**(shift - w.frac); on the acc grid: x << (shift - w.frac + acc.frac - x.frac)
@@ -538,8 +539,11 @@ class _Lowering:
         x_type = self.graph.input_types(node)[0]
         s = self.as_type(self.lanes(s, fold.in_par, node.name), x_type, node.name)
         n = int(node.attrs["pool"]) if node.op == "avgpool" else s.steps
+        result = node.out
+        if result == node.acc and result.saturation != "SAT":  # exact: nothing to clip, SAT changes nothing
+            result = replace(result, saturation="SAT")
         try:
-            avg = average_parameters(n, x_type, node.acc, node.out)
+            avg = average_parameters(n, x_type, node.acc, result)
         except Exception as err:  # HwgenError naming the types
             raise ModelError(f"layer {node.name!r} ({node.op}): {err}") from None
         steps, channels = stream_shape(node.shape)

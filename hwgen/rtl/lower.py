@@ -310,6 +310,17 @@ class _Lowering:
                           saturations=counted, sat_width=sat_w, role="cast"))
         return out
 
+    def narrow(self, s: Stream, t: Fixed, layer: str) -> Stream:
+        """The stream in t's lane width when it is wider: the values fit t (the graph says so), so each
+        lane's low bits are the value (wires, no logic)."""
+        width, signed = hw_format(t)
+        if s.width <= width or signed != s.signed:
+            return s
+        out = self.stream(f"{layer}_narrow", s.steps, s.channels, s.par, width, signed, s.frac)
+        self.add(Instance(f"{layer}_narrow", "wires", dict(PAR=s.par, IN_W=s.width, OUT_W=width), layer, [s], [out],
+                          role="narrow"))
+        return out
+
     def as_type(self, s: Stream, t: Fixed, layer: str) -> Stream:
         """The stream in exactly t's lane format (values already on t's grid and in its range)."""
         if (s.width, s.signed) == hw_format(t):
@@ -404,6 +415,7 @@ class _Lowering:
     def weighted(self, node: Node, s: Stream) -> Stream:
         fold = self.fold(node)
         x_type = self.graph.input_types(node)[0]
+        s = self.narrow(s, x_type, node.name)
         acc = node.acc
         kernel = node.kernel
         w = np.asarray(kernel.values, dtype=np.int64)
@@ -619,6 +631,9 @@ class _Lowering:
             inst = readers[0]
             if inst.role in ("join", "fork"):
                 return stages
+            if inst.kernel == "wires":  # no register, no look-ahead
+                current = inst.outputs[0]
+                continue
             if inst.kernel in ("max_pool1d", "avg_pool1d", "global_avg_pool", "dense"):
                 raise ModelError(f"layer {inst.layer!r} ({inst.kernel}) sits on a branch of layer {fork_node!r}'s "
                                  "fork; branches that meet again may hold convolutions, casts and lane "

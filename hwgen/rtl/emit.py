@@ -137,7 +137,7 @@ def top_verilog(design: Design, data_width: int, cycles: dict | None = None) -> 
     for inst in counted:
         lines.append(f"wire [{inst.sat_width - 1}:0] sat_{inst.name};")
     lines += ["", "// ---- the shell: frame_in -> core -> result_out, and the AXI-Lite registers",
-              f"accel_shell #(",
+              "accel_shell #(",
               f"    .DATA({data_width}), .IN_BITS({cin.width}), .T({t}), .D({d}), .IN_PAR({cin.par}), "
               f".N_CLASSES({cout.channels}), .LOGIT_PAR({cout.par}),",
               f"    .ACC_W({cout.width}), .ID(64'h{g.identity():016x}), .SAT_W(SAT_W)",
@@ -183,7 +183,7 @@ def _instance(inst: Instance, cycles: int | None) -> list[str]:
     head = [_describe(inst, cycles)]
     if inst.kernel == "axis_fifo" and inst.params["DEPTH"] == 0:
         a, b = inst.inputs[0].name, inst.outputs[0].name
-        return head[:1] + [f"// (no FIFO: this branch reads furthest ahead)",
+        return head[:1] + ["// (no FIFO: this branch reads furthest ahead)",
                            f"assign {b}_tdata = {a}_tdata;", f"assign {b}_tvalid = {a}_tvalid;",
                            f"assign {a}_tready = {b}_tready;", f"assign {b}_tlast = {a}_tlast;"]
     if inst.kernel == "wires":  # narrowing: each lane's low bits (the value fits them)

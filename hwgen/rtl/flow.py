@@ -23,7 +23,6 @@ from hwgen.graph import Graph, execute
 from hwgen.rtl import emit, fold, lower, sim
 from hwgen.runtime.protocol import StreamFormat
 
-
 # The default target II: the input stream's beats per frame, with room for the kernels' trailing
 # 'same' padding rows (k//2 zero rows a frame cost their channel groups' cycles: 4 x 8 on the demo)
 DEFAULT_SLACK = 1.0625

@@ -80,8 +80,7 @@ class Stream:
         return self.par * self.width
 
     def range(self) -> tuple[int, int]:
-        return ((-(1 << (self.width - 1)), (1 << (self.width - 1)) - 1) if self.signed
-                else (0, (1 << self.width) - 1))
+        return ops.int_range(self.width, self.signed)
 
 
 @dataclass
@@ -609,11 +608,11 @@ class _Lowering:
         for fork in self.forks:
             s = fork["stream"]
             leads = []
-            for consumer, _, fifo in fork["branches"]:
+            for _consumer, _, fifo in fork["branches"]:
                 stages = self.branch_stages(fifo.outputs[0], fork["node"])
                 leads.append((skip_fifo.main_path_lead(stages, s.beats_per_step) if stages else 0, stages, fifo))
             slowest = max(leads, key=lambda item: item[0])
-            for lead, _stages, fifo in leads:
+            for _lead, _stages, fifo in leads:
                 if fifo is slowest[2]:
                     fifo.params["DEPTH"] = 0  # no FIFO: the branch that reads furthest ahead
                 else:

@@ -568,6 +568,14 @@ class _Lowering:
             kernel = "global_avg_pool"
         self.add(Instance(node.name, kernel, params, node.name, [s], [out], saturations=True, sat_width=sat_w,
                           role="pool"))
+        if node.op == "gap":
+            # the averages come out in a burst at the frame's end: a FIFO holding them lets the pooling
+            # take the next frame while a slower consumer (the dense logits) works through them
+            q = self.stream(f"{node.name}_q", steps, channels, s.par, out.width, out.signed, out.frac)
+            self.add(Instance(f"{node.name}_buffer", "axis_fifo",
+                              dict(DEPTH=max(3, out.beats + 1), WIDTH=out.tdata_width, RAM_STYLE="auto"),
+                              node.name, [out], [q], role="buffer"))
+            return q
         return out
 
     def add_node(self, node: Node, ins: list[Stream]) -> Stream:

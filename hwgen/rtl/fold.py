@@ -293,7 +293,7 @@ def choose(graph: Graph, target_ii: int, manual: Folding | None = None) -> Foldi
             ok = [c for c in cands if c.cycles <= target_ii]
             out_steps, out_ch = stream_shape(node.shape)
 
-            def total(c: Candidate) -> float:
+            def total(c: Candidate, out_steps=out_steps, out_ch=out_ch, node=node, upstream=upstream) -> float:
                 """The products, plus what the lanes cost around them: each output lane is a lane of
                 the cast behind (~CAST_LANE_LUT), an input lane count other than the producer's a
                 converter; an output stream near the target would make the cast a bottleneck."""

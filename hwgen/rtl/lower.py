@@ -151,7 +151,7 @@ Folding = dict  # layer name -> Fold
 
 
 def foldable(node: Node) -> bool:
-    return node.op not in ("input", "reshape")
+    return node.op != "reshape"
 
 
 def stream_shape(shape: tuple) -> tuple[int, int]:

@@ -127,6 +127,7 @@ def test_too_big_for_the_part_is_refused(tmp_path, monkeypatch):
     tiny = replace(board, resources={**board.resources, "lut": 50})
 
     class FakeBuild:
+        out = tmp_path
         rtl_dir = tmp_path / "rtl"
         console = Console(quiet=True)
 

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hwgen.data.preprocess import NORMALISATIONS
 from hwgen.data.dataset import example_setting
+from hwgen.data.preprocess import NORMALISATIONS
 from hwgen.data.tasks import TASKS
 from hwgen.errors import DataError, ModelError
 from hwgen.models.catalog import BITS_RANGE

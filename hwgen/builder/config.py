@@ -85,7 +85,7 @@ def differing_keys(old: dict, new: dict) -> list[str]:
 
 
 # The steps each build runs unless its config lists its own: the model's, the backend's, the board's.
-BACKEND_STEPS = {"hls": ["step_convert_hls", "step_csim"], "rtl": []}
+BACKEND_STEPS = {"hls": ["step_convert_hls", "step_csim"], "rtl": ["step_rtl", "step_rtlsim", "step_synth"]}
 BOARD_STEPS = ["step_ip_sources", "step_block_design", "step_ip", "step_bitstream", "step_package"]
 
 

@@ -38,6 +38,12 @@ def build(
                                                        "into (default: the kernel's bits + 4)."),
     allow_saturation: bool = typer.Option(default(BuildConfig, "allow_saturation"), "--allow-saturation", help="Accept graph logits beyond the Keras "
                                           "tolerance when calibrated types saturate (default: fail, naming the layer)."),
+    target_ii: Optional[int] = typer.Option(None, help="RTL: cycles per frame the folding aims for (default: the "
+                                                       "input stream's beats per frame)."),
+    target_fps: Optional[float] = typer.Option(None, help="RTL: frames per second at the board's clock (sets the "
+                                                          "target II)."),
+    fold: list[str] = typer.Option([], help="RTL: lanes of a layer by hand, LAYER=PE,SIMD (conv, dense) or "
+                                            "LAYER=PAR (the others), e.g. b1_pointwise=16,8."),
 ):
     """Build a trained model into hardware views: integer graph, hls4ml project, C-sim, ... (see --start/--stop)."""
     from hwgen.builder import BuildConfig, run_build
@@ -48,7 +54,8 @@ def build(
     cfg = BuildConfig(out=str(out), source=str(source), board=board, backend=backend, **options,
                       precision=precisions(precision), calib=str(calib) if calib else None,
                       verify_data=str(verify_data) if verify_data else None, fold_bits=fold_bits,
-                      allow_saturation=allow_saturation)
+                      allow_saturation=allow_saturation, target_ii=target_ii, target_fps=target_fps,
+                      fold=folds(fold))
     run_build(cfg, start=start, stop=stop, force=force)
 
 
@@ -87,3 +94,15 @@ def _split(item: str, option: str, form: str) -> tuple[str, str, str]:
     if not (sep and eq and name and key and value):
         raise HwgenError(f"{option} {item!r}: expected {form}")
     return name, key, value
+
+
+def folds(items: list[str]) -> dict:
+    """LAYER=PE,SIMD (or LAYER=PAR) -> {layer: [PE, SIMD]}."""
+    out: dict = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        parts = value.split(",")
+        if not (eq and name and value and all(p.strip().isdigit() and int(p) >= 1 for p in parts) and len(parts) <= 2):
+            raise HwgenError(f"--fold {item!r}: expected LAYER=PE,SIMD or LAYER=PAR with positive whole numbers")
+        out[name] = [int(p) for p in parts]
+    return out

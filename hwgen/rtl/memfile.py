@@ -14,9 +14,9 @@ conv1d_mac / shift_conv1d (weights w[k, c_in, c_out] as in hwgen.graph.ops.conv1
 depthwise_conv1d (weights w[k, c] as in hwgen.graph.ops.depthwise_conv1d)
     weights: G words; word g, lane k*PAR + i = w[k, g*PAR + i]
     biases:  G words; word g, lane i = b[g*PAR + i]                                 (BIAS_W bits)
-dense (weights w[i, o] as in hwgen.graph.ops.dense; B = N_IN/PAR_IN input beats, G_OUT = N_OUT/PAR_OUT)
-    weights: B*G_OUT words; word b*G_OUT + og, lane j*PAR_IN + i = w[b*PAR_IN + i, og*PAR_OUT + j]
-    biases:  G_OUT words; word og, lane j = b[og*PAR_OUT + j]                     (ACC_W bits)
+dense (weights w[i, o] as in hwgen.graph.ops.dense; B = N_IN/IN_PAR input beats, G_OUT = N_OUT/OUT_PAR)
+    weights: B*G_OUT words; word b*G_OUT + og, lane j*IN_PAR + i = w[b*IN_PAR + i, og*OUT_PAR + j]
+    biases:  G_OUT words; word og, lane j = b[og*OUT_PAR + j]                     (ACC_W bits)
 
 Weight values (`stored_weights`): PRODUCT "mul" (conv1d_mac, depthwise_conv1d and dense by
 default) stores the integers, WEIGHT_W-bit two's complement. Power-of-two weights (shift_conv1d,
@@ -44,7 +44,7 @@ from hwgen.graph import ops
 def value_range(width: int, signed: bool = True) -> tuple[int, int]:
     if width < 1:
         raise HwgenError(f"a memory value needs at least 1 bit, got width {width}")
-    return (-(1 << (width - 1)), (1 << (width - 1)) - 1) if signed else (0, (1 << width) - 1)
+    return ops.int_range(width, signed)
 
 
 def check_fits(values, width: int, signed: bool = True, what: str = "value") -> np.ndarray:
@@ -66,21 +66,23 @@ def check_fits(values, width: int, signed: bool = True, what: str = "value") -> 
     return arr
 
 
+def pack_lanes(values, width: int) -> int:
+    """Integers -> one word, value i at bits [i*width +: width] (two's complement): THE lane packing of
+    the stream convention (kernels/README.md), for memory words and stream beats alike."""
+    mask = (1 << width) - 1
+    word = 0
+    for lane, v in enumerate(values):
+        word |= (int(v) & mask) << (lane * width)
+    return word
+
+
 def hex_words(words, width: int, signed: bool = True, what: str = "value") -> list[str]:
     """(n_words, lanes) integers -> one hex string per word, lane 0 in the low bits."""
     arr = check_fits(words, width, signed, what)
     if arr.ndim == 1:
         arr = arr[:, None]
-    lanes = arr.shape[1]
-    mask = (1 << width) - 1
-    digits = math.ceil(width * lanes / 4)
-    out = []
-    for row in arr.tolist():
-        word = 0
-        for lane, v in enumerate(row):
-            word |= (v & mask) << (lane * width)
-        out.append(f"{word:0{digits}x}")
-    return out
+    digits = math.ceil(width * arr.shape[1] / 4)
+    return [f"{pack_lanes(row, width):0{digits}x}" for row in arr.tolist()]
 
 
 def write_memh(path: str | Path, words, width: int, signed: bool = True) -> Path:
@@ -226,7 +228,7 @@ def write_depthwise_conv1d(folder: str | Path, w, b, params: Mapping) -> dict[st
 
 
 def dense_weight_words(w, in_par: int, out_par: int) -> np.ndarray:
-    """w (N_IN, N_OUT) -> (B*G_OUT, PAR_OUT*PAR_IN) in kernels/dense.v's order (one word per cycle)."""
+    """w (N_IN, N_OUT) -> (B*G_OUT, OUT_PAR*IN_PAR) in kernels/dense.v's order (one word per cycle)."""
     w = np.asarray(w)
     if w.ndim != 2:
         raise HwgenError(f"dense weights have shape {w.shape}, expected (inputs, outputs)")
@@ -241,8 +243,8 @@ def write_dense(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
     biases are ACC_W wide, aligned to the accumulator)."""
     values, width, signed = stored_weights(w, params, params.get("PRODUCT", "mul"), "dense")
     return {
-        "WEIGHT_FILE": _write_weights(folder, params, dense_weight_words(values, params["PAR_IN"], params["PAR_OUT"]),
+        "WEIGHT_FILE": _write_weights(folder, params, dense_weight_words(values, params["IN_PAR"], params["OUT_PAR"]),
                                       width, signed),
         "BIAS_FILE": write_memh(_file(folder, params, "BIAS_FILE", "bias.mem"),
-                                bias_words(b, params["PAR_OUT"], "N_OUT"), params["ACC_W"]),
+                                bias_words(b, params["OUT_PAR"], "N_OUT"), params["ACC_W"]),
     }

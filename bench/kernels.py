@@ -63,7 +63,7 @@ def depthwise_points(pars) -> list[dict]:
 
 
 def dense_points(pairs) -> list[dict]:
-    return [dict(**ACT, PAR_IN=a, PAR_OUT=b, N_IN=4 * a, N_OUT=4 * b) for a, b in pairs]
+    return [dict(**ACT, IN_PAR=a, OUT_PAR=b, N_IN=4 * a, N_OUT=4 * b) for a, b in pairs]
 
 
 SHIFT_PO2 = {**PO2, "PRODUCT": "shift", "WEIGHT_W": 5}
@@ -82,9 +82,9 @@ FIT_COLUMNS = ("LUT", "FF", "DSP48E1", "CARRY4", "LUTRAM")
 
 
 def products(params: dict) -> int:
-    """Products computed per cycle: K*IN_PAR*OUT_PAR (conv), K*PAR (depthwise), PAR_IN*PAR_OUT (dense)."""
-    if "PAR_IN" in params:
-        return params["PAR_IN"] * params["PAR_OUT"]
+    """Products computed per cycle: K*IN_PAR*OUT_PAR (conv), K*PAR (depthwise), IN_PAR*OUT_PAR (dense)."""
+    if "IN_PAR" in params:
+        return params["IN_PAR"] * params["OUT_PAR"]
     if "CH_IN" in params:
         return params["K"] * params["IN_PAR"] * params["OUT_PAR"]
     return params["K"] * params["PAR"]

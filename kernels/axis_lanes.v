@@ -3,16 +3,16 @@
 `default_nettype none
 
 /*
- * Lane-count converter: a stream of W-bit values, PAR_IN per beat -> the same values in the same
- * order, PAR_OUT per beat (value j of the frame: beat j / PAR, lane j % PAR). Any pair of widths:
- * through L = lcm(PAR_IN, PAR_OUT) lanes, gathering PAR_IN-lane beats into L-lane words and
- * scattering those into PAR_OUT-lane beats; a frame of T x CH values converts exactly when CH is a
+ * Lane-count converter: a stream of W-bit values, IN_PAR per beat -> the same values in the same
+ * order, OUT_PAR per beat (value j of the frame: beat j / PAR, lane j % PAR). Any pair of widths:
+ * through L = lcm(IN_PAR, OUT_PAR) lanes, gathering IN_PAR-lane beats into L-lane words and
+ * scattering those into OUT_PAR-lane beats; a frame of T x CH values converts exactly when CH is a
  * multiple of both (then of L), e.g. 8 -> 64, 64 -> 8, 2 -> 3 with CH = 6.
  *
- *   PAR_IN = PAR_OUT           wires, no register
- *   PAR_OUT multiple of PAR_IN gather only: one L-lane register, full input rate (a beat per cycle)
- *   PAR_IN multiple of PAR_OUT scatter only: no register (the input beat is held by its producer
- *                              while its PAR_IN/PAR_OUT slices leave), full output rate
+ *   IN_PAR = OUT_PAR           wires, no register
+ *   OUT_PAR multiple of IN_PAR gather only: one L-lane register, full input rate (a beat per cycle)
+ *   IN_PAR multiple of OUT_PAR scatter only: no register (the input beat is held by its producer
+ *                              while its IN_PAR/OUT_PAR slices leave), full output rate
  *   neither                    gather, then a registered scatter: full rate on both sides
  *
  * tlast is kept on the frame's last value's beat. An input tlast ends the current L-lane word
@@ -21,29 +21,29 @@
  *
  * KEEP_ENABLE = 1: s_axis_tkeep (one bit per input lane) marks the values of the frame's last beat
  * (lanes 0..k-1, k >= 1; every other beat is full). Only kept lanes come out: the output frame has
- * ceil(kept values / PAR_OUT) beats, whole when the kept values are a multiple of PAR_OUT.
+ * ceil(kept values / OUT_PAR) beats, whole when the kept values are a multiple of OUT_PAR.
  * KEEP_ENABLE = 0 ignores s_axis_tkeep.
  */
 module axis_lanes #(
     parameter W = 8,                  // bits per value
-    parameter PAR_IN = 8,             // values per input beat
-    parameter PAR_OUT = 2,            // values per output beat
+    parameter IN_PAR = 8,             // values per input beat
+    parameter OUT_PAR = 2,            // values per output beat
     parameter KEEP_ENABLE = 0         // 1: s_axis_tkeep marks the values of the last beat
 ) (
-    /* verilator lint_off UNUSEDSIGNAL */  // a plain wire when PAR_IN = PAR_OUT
+    /* verilator lint_off UNUSEDSIGNAL */  // a plain wire when IN_PAR = OUT_PAR
     input  wire                    clk,
     input  wire                    rst,
     /* verilator lint_on UNUSEDSIGNAL */
 
-    input  wire [PAR_IN*W-1:0]     s_axis_tdata,
-    /* verilator lint_off UNUSEDSIGNAL */  // unused when KEEP_ENABLE = 0 or PAR_IN = PAR_OUT
-    input  wire [PAR_IN-1:0]       s_axis_tkeep,
+    input  wire [IN_PAR*W-1:0]     s_axis_tdata,
+    /* verilator lint_off UNUSEDSIGNAL */  // unused when KEEP_ENABLE = 0 or IN_PAR = OUT_PAR
+    input  wire [IN_PAR-1:0]       s_axis_tkeep,
     /* verilator lint_on UNUSEDSIGNAL */
     input  wire                    s_axis_tvalid,
     output wire                    s_axis_tready,
     input  wire                    s_axis_tlast,
 
-    output wire [PAR_OUT*W-1:0]    m_axis_tdata,
+    output wire [OUT_PAR*W-1:0]    m_axis_tdata,
     output wire                    m_axis_tvalid,
     input  wire                    m_axis_tready,
     output wire                    m_axis_tlast
@@ -63,8 +63,8 @@ function integer gcd(input integer a, input integer b);
     end
 endfunction
 
-localparam PI = PAR_IN > 0 ? PAR_IN : 1;
-localparam PO = PAR_OUT > 0 ? PAR_OUT : 1;
+localparam PI = IN_PAR > 0 ? IN_PAR : 1;
+localparam PO = OUT_PAR > 0 ? OUT_PAR : 1;
 localparam L = PI / gcd(PI, PO) * PO;     // lanes of the common word
 localparam R_IN = L / PI;                 // input beats per word
 localparam R_OUT = L / PO;                // output beats per word
@@ -77,8 +77,8 @@ localparam [CO_W-1:0] LAST_OUT = R_OUT_M1[CO_W-1:0];
 
 initial begin
     if (W < 1) $fatal(1, "axis_lanes: parameter W (%0d) must be >= 1", W);
-    if (PAR_IN < 1) $fatal(1, "axis_lanes: parameter PAR_IN (%0d) must be >= 1", PAR_IN);
-    if (PAR_OUT < 1) $fatal(1, "axis_lanes: parameter PAR_OUT (%0d) must be >= 1", PAR_OUT);
+    if (IN_PAR < 1) $fatal(1, "axis_lanes: parameter IN_PAR (%0d) must be >= 1", IN_PAR);
+    if (OUT_PAR < 1) $fatal(1, "axis_lanes: parameter OUT_PAR (%0d) must be >= 1", OUT_PAR);
     if (KEEP_ENABLE != 0 && KEEP_ENABLE != 1)
         $fatal(1, "axis_lanes: parameter KEEP_ENABLE (%0d) must be 0 or 1", KEEP_ENABLE);
 end

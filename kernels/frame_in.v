@@ -151,7 +151,7 @@ always @(posedge clk) begin
     end
 end
 
-axis_lanes #(.W(IN_BITS_S), .PAR_IN(LANES), .PAR_OUT(PAR), .KEEP_ENABLE(1)) u_lanes (
+axis_lanes #(.W(IN_BITS_S), .IN_PAR(LANES), .OUT_PAR(PAR), .KEEP_ENABLE(1)) u_lanes (
     .clk(clk), .rst(rst),
     .s_axis_tdata(out_data), .s_axis_tkeep(out_keep), .s_axis_tvalid(out_valid), .s_axis_tready(out_ready),
     .s_axis_tlast(out_last),

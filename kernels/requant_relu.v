@@ -3,7 +3,8 @@
 `default_nettype none
 
 /*
- * Requantise + optional ReLU: PAR accumulators of ACC_W bits a beat (bias already added)
+ * Requantise + optional ReLU: PAR accumulators of ACC_W bits a beat (bias already added; two's
+ * complement, or unsigned with IN_SIGNED = 0, e.g. a cast of a quantized_relu's output)
  * become PAR activations of DATA_W bits, exactly as hwgen.graph.ops defines:
  *
  *     out = saturate(shift_round(acc, SHIFT, ROUNDING), Fixed(DATA_W, signed=OUT_SIGNED, SAT))
@@ -21,7 +22,8 @@
  */
 module requant_relu #(
     parameter PAR = 1,               // lanes per beat
-    parameter ACC_W = 24,            // accumulator width (signed)
+    parameter ACC_W = 24,            // accumulator width
+    parameter IN_SIGNED = 1,         // 0: the inputs are unsigned
     parameter DATA_W = 8,            // output width
     parameter SHIFT = 8,             // right shift (negative: left shift)
     parameter [63:0] ROUNDING = "RND", // "TRN", "RND" or "RND_CONV"
@@ -50,8 +52,10 @@ module requant_relu #(
 // The structure uses a clamped shift so an illegal SHIFT still elaborates and the initial
 // block below can name it.
 localparam SHIFT_S = (SHIFT < ACC_W) ? SHIFT : 0;
+// An input as a signed number: one more bit (a zero) when it is unsigned.
+localparam ACC_X = IN_SIGNED != 0 ? ACC_W : ACC_W + 1;
 // Width of the rounded value: one more than the shifted value so a round-up never overflows.
-localparam RND_W = (SHIFT_S > 0) ? ACC_W - SHIFT_S + 1 : ACC_W - SHIFT_S;
+localparam RND_W = (SHIFT_S > 0) ? ACC_X - SHIFT_S + 1 : ACC_X - SHIFT_S;
 // Comparison width: holds the rounded value and both output limits as signed numbers.
 localparam CMP_W = ((RND_W > DATA_W + 1) ? RND_W : DATA_W + 1) + 1;
 
@@ -66,6 +70,8 @@ initial begin
     if (RELU != 0 && RELU != 1) $fatal(1, "requant_relu: parameter RELU=%0d must be 0 or 1", RELU);
     if (SAT_W < $clog2(PAR + 1))
         $fatal(1, "requant_relu: parameter SAT_W=%0d must be >= clog2(PAR+1) = %0d", SAT_W, $clog2(PAR + 1));
+    if (IN_SIGNED != 0 && IN_SIGNED != 1)
+        $fatal(1, "requant_relu: parameter IN_SIGNED=%0d must be 0 or 1", IN_SIGNED);
     if (OUT_SIGNED != 0 && OUT_SIGNED != 1)
         $fatal(1, "requant_relu: parameter OUT_SIGNED=%0d must be 0 or 1", OUT_SIGNED);
 end
@@ -93,11 +99,16 @@ assign m_axis_tlast = out_last_reg;
 genvar i;
 generate
     for (i = 0; i < PAR; i = i + 1) begin : lane
-        wire [ACC_W-1:0] acc = s_axis_tdata[i*ACC_W +: ACC_W];
+        wire [ACC_X-1:0] acc;
+        if (IN_SIGNED != 0) begin : g_signed
+            assign acc = s_axis_tdata[i*ACC_W +: ACC_W];
+        end else begin : g_unsigned
+            assign acc = {1'b0, s_axis_tdata[i*ACC_W +: ACC_W]};
+        end
         wire [RND_W-1:0] rounded;
 
         if (SHIFT_S > 0) begin : g_right
-            wire [ACC_W-SHIFT_S-1:0] floor_val = acc[ACC_W-1:SHIFT_S];  // arithmetic shift = floor
+            wire [ACC_X-SHIFT_S-1:0] floor_val = acc[ACC_X-1:SHIFT_S];  // arithmetic shift = floor
             wire half = acc[SHIFT_S-1];                               // remainder >= 1/2
             wire sticky;                                            // remainder bits below the half
             if (SHIFT_S > 1) begin : g_sticky
@@ -108,7 +119,7 @@ generate
             wire round_up = (MODE == 2'd1) ? half
                           : (MODE == 2'd2) ? half & (sticky | floor_val[0])
                           : 1'b0;
-            assign rounded = {floor_val[ACC_W-SHIFT_S-1], floor_val} + {{(RND_W-1){1'b0}}, round_up};
+            assign rounded = {floor_val[ACC_X-SHIFT_S-1], floor_val} + {{(RND_W-1){1'b0}}, round_up};
         end else if (SHIFT_S == 0) begin : g_none
             assign rounded = acc;
         end else begin : g_left

@@ -1,4 +1,4 @@
-"""Bench for kernels/axis_lanes.v: the same values in the same order, PAR_IN -> PAR_OUT lanes a beat."""
+"""Bench for kernels/axis_lanes.v: the same values in the same order, IN_PAR -> OUT_PAR lanes a beat."""
 
 from __future__ import annotations
 
@@ -19,32 +19,32 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
 
 KERNEL = "axis_lanes"
 BENCH = "axis_lanes_bench"   # sim/hdl: the lane mask on s_axis_tuser
-# ch, t: the frame shape (bench only); ch is a multiple of PAR_IN and PAR_OUT
+# ch, t: the frame shape (bench only); ch is a multiple of IN_PAR and OUT_PAR
 GRID = [
-    dict(W=8, PAR_IN=8, PAR_OUT=64, ch=64, t=3),                 # gather: DMA beat -> wide layer
-    dict(W=6, PAR_IN=2, PAR_OUT=3, ch=6, t=5),                   # gather, then a registered scatter
-    dict(W=12, PAR_IN=3, PAR_OUT=2, ch=6, t=5, KEEP_ENABLE=1),   # the same, the other way, with a mask
-    dict(W=5, PAR_IN=4, PAR_OUT=4, ch=8, t=4),                   # wires
-    dict(W=8, PAR_IN=8, PAR_OUT=2, ch=8, t=3, KEEP_ENABLE=1),    # scatter; frame_in's case (masks: 2..14 values)
+    dict(W=8, IN_PAR=8, OUT_PAR=64, ch=64, t=3),                 # gather: DMA beat -> wide layer
+    dict(W=6, IN_PAR=2, OUT_PAR=3, ch=6, t=5),                   # gather, then a registered scatter
+    dict(W=12, IN_PAR=3, OUT_PAR=2, ch=6, t=5, KEEP_ENABLE=1),   # the same, the other way, with a mask
+    dict(W=5, IN_PAR=4, OUT_PAR=4, ch=8, t=4),                   # wires
+    dict(W=8, IN_PAR=8, OUT_PAR=2, ch=8, t=3, KEEP_ENABLE=1),    # scatter; frame_in's case (masks: 2..14 values)
 ]
 STREAM_TESTS = ["frames_full_rate", "full_throughput", "frames_idle_and_backpressure", "reset_mid_frame",
                 "short_frame_resync"]
 BAD = [
-    (dict(PAR_IN=0), "PAR_IN"),
-    (dict(PAR_OUT=0), "PAR_OUT"),
+    (dict(IN_PAR=0), "IN_PAR"),
+    (dict(OUT_PAR=0), "OUT_PAR"),
     (dict(KEEP_ENABLE=2), "KEEP_ENABLE"),
 ]
 
 
 @cocotb.test()
 async def kept_lanes_only(dut):
-    """KEEP_ENABLE: frames of n values, n a multiple of PAR_OUT but not of PAR_IN, the last beat's
-    lane mask (on tuser) marking the n % PAR_IN values it holds: exactly the n values come out."""
+    """KEEP_ENABLE: frames of n values, n a multiple of OUT_PAR but not of IN_PAR, the last beat's
+    lane mask (on tuser) marking the n % IN_PAR values it holds: exactly the n values come out."""
     from cocotb.triggers import ClockCycles  # noqa: PLC0415
     from cocotbext.axi import AxiStreamFrame  # noqa: PLC0415
 
     p = harness.bench_case()["params"]
-    w, pin, pout = p["W"], p["PAR_IN"], p["PAR_OUT"]
+    w, pin, pout = p["W"], p["IN_PAR"], p["OUT_PAR"]
     source, sink = harness.axis_source(dut), harness.axis_sink(dut)
     sink.set_pause_generator(harness.backpressure_generator(3, 0.3))
     await harness.start(dut)
@@ -67,11 +67,11 @@ async def kept_lanes_only(dut):
 @pytest.mark.parametrize("params, sim", harness.cases(GRID))
 def test_axis_lanes(params, sim):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
-    assert params["ch"] % math.lcm(params["PAR_IN"], params["PAR_OUT"]) == 0
+    assert params["ch"] % math.lcm(params["IN_PAR"], params["OUT_PAR"]) == 0
     lo, hi = -(1 << (params["W"] - 1)), (1 << (params["W"] - 1)) - 1
     frames = harness.edge_ints(rng, (4, params["t"], params["ch"]), lo, hi)
-    ports = dict(inputs=[dict(prefix="s_axis", par=params["PAR_IN"], w=params["W"])],
-                 outputs=[dict(prefix="m_axis", par=params["PAR_OUT"], w=params["W"])])
+    ports = dict(inputs=[dict(prefix="s_axis", par=params["IN_PAR"], w=params["W"])],
+                 outputs=[dict(prefix="m_axis", par=params["OUT_PAR"], w=params["W"])])
     tests = STREAM_TESTS + (["kept_lanes_only"] if params.get("KEEP_ENABLE") else [])
     harness.run(BENCH, params, "test_axis_lanes", sim, case={"ports": ports},
                 arrays={"inputs_0": frames, "expected_0": frames}, testcase=tests)

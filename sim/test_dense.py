@@ -23,11 +23,11 @@ from hwgen.rtl import memfile
 KERNEL = "dense"
 FILES = dict(WEIGHT_FILE="weights.mem", BIAS_FILE="bias.mem")  # relative: one build serves any weights
 GRID = [
-    dict(N_IN=12, N_OUT=4, PAR_IN=2, PAR_OUT=2, DATA_W=8, WEIGHT_W=8, ACC_W=20, **FILES),
-    dict(N_IN=8, N_OUT=3, PAR_IN=1, PAR_OUT=1, DATA_W=8, DATA_SIGNED=0, WEIGHT_W=4, ACC_W=16, **FILES),  # unsigned
-    dict(N_IN=9, N_OUT=6, PAR_IN=3, PAR_OUT=3, DATA_W=6, WEIGHT_W=6, ACC_W=16, **FILES),
+    dict(N_IN=12, N_OUT=4, IN_PAR=2, OUT_PAR=2, DATA_W=8, WEIGHT_W=8, ACC_W=20, **FILES),
+    dict(N_IN=8, N_OUT=3, IN_PAR=1, OUT_PAR=1, DATA_W=8, DATA_SIGNED=0, WEIGHT_W=4, ACC_W=16, **FILES),  # unsigned
+    dict(N_IN=9, N_OUT=6, IN_PAR=3, OUT_PAR=3, DATA_W=6, WEIGHT_W=6, ACC_W=16, **FILES),
     # power-of-two weights (the zoo's shiftcnn logits: 8-bit unsigned pooled features, 2**-1..2**-8)
-    dict(N_IN=16, N_OUT=3, PAR_IN=4, PAR_OUT=1, DATA_W=8, DATA_SIGNED=0, PRODUCT="shift", MAX_SHIFT=7,
+    dict(N_IN=16, N_OUT=3, IN_PAR=4, OUT_PAR=1, DATA_W=8, DATA_SIGNED=0, PRODUCT="shift", MAX_SHIFT=7,
          WEIGHT_W=5, ACC_W=21, **FILES),
 ]
 BAD = [
@@ -66,8 +66,8 @@ def test_dense(params, sim):
     w, b = layer(rng, params)
     inputs = activations(rng, 5, params)
     expected = layer_cases.dense_accumulators(inputs, w, b, params)
-    stream = dict(in_par=params["PAR_IN"], in_w=params["DATA_W"], out_par=params["PAR_OUT"],
-                  out_w=params["ACC_W"], out_signed=True, cycles_per_beat=params["N_OUT"] // params["PAR_OUT"])
+    stream = dict(in_par=params["IN_PAR"], in_w=params["DATA_W"], out_par=params["OUT_PAR"],
+                  out_w=params["ACC_W"], out_signed=True, cycles_per_beat=params["N_OUT"] // params["OUT_PAR"])
     harness.run(KERNEL, params, "test_dense", sim, case={"stream": stream},
                 arrays={"inputs": inputs, "expected": expected},
                 files={"weights.mem": lambda path: memfile.write_dense(path.parent, w, b, params)})

@@ -24,6 +24,7 @@ GRID = [
     dict(PAR=2, ACC_W=24, DATA_W=8, SHIFT=8, ROUNDING="RND", RELU=1, OUT_SIGNED=1),
     dict(PAR=1, ACC_W=20, DATA_W=8, SHIFT=1, ROUNDING="RND_CONV", RELU=0, OUT_SIGNED=1),
     dict(PAR=4, ACC_W=16, DATA_W=6, SHIFT=-2, ROUNDING="TRN", RELU=0, OUT_SIGNED=0),  # left shift, unsigned out
+    dict(PAR=2, ACC_W=10, IN_SIGNED=0, DATA_W=6, SHIFT=2, ROUNDING="RND_CONV", RELU=1, OUT_SIGNED=1),  # unsigned in
 ]
 BAD = [
     (dict(ROUNDING="FLOOR"), "ROUNDING"),
@@ -39,7 +40,7 @@ def output_type(params) -> ops.Fixed:
 
 def golden(acc: np.ndarray, params) -> tuple[np.ndarray, int]:
     """(outputs, number clipped): the accumulator has SHIFT fractional bits more than the output."""
-    acc_type = ops.Fixed(params["ACC_W"], params["SHIFT"])
+    acc_type = ops.Fixed(params["ACC_W"], params["SHIFT"], signed=bool(params.get("IN_SIGNED", 1)))
     return layers.cast(acc, acc_type, output_type(params), relu=bool(params["RELU"]))
 
 
@@ -53,7 +54,8 @@ def accumulators(rng, shape, params) -> np.ndarray:
     """Half full-range (mostly saturating, extremes planted), half near the output range, with
     rounding ties and the values either side of both saturation limits planted."""
     acc_w, shift, out = params["ACC_W"], params["SHIFT"], output_type(params)
-    lo, hi = -(1 << (acc_w - 1)), (1 << (acc_w - 1)) - 1
+    signed = bool(params.get("IN_SIGNED", 1))
+    lo, hi = (-(1 << (acc_w - 1)), (1 << (acc_w - 1)) - 1) if signed else (0, (1 << acc_w) - 1)
     if shift > 0:
         half = 1 << (shift - 1)
         special = [(k << shift) + half for k in (-3, -2, -1, 0, 1, 2, 3)]  # rounding ties
@@ -63,7 +65,8 @@ def accumulators(rng, shape, params) -> np.ndarray:
         special = [(limit >> -shift) + d for limit in (out.max_int, out.min_int) for d in (-1, 0, 1)]
     wide = harness.edge_ints(rng, shape, lo, hi, special=special)
     near = min(hi, 1 << max(params["DATA_W"] + shift, 1))
-    narrow = harness.edge_ints(rng, shape, -near, near, special=special)
+    special = [v for v in special if lo <= v <= hi]
+    narrow = harness.edge_ints(rng, shape, -near if signed else 0, near, special=special)
     return np.where(rng.random(shape) < 0.5, wide, narrow)
 
 

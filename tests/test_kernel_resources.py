@@ -62,7 +62,7 @@ def test_fifo_memory_follows_its_size():
 @needs_yosys
 @pytest.mark.parametrize("kernel, shape", [
     ("depthwise_conv1d", dict(CH=2, PAR=2, K=3, T=8, DATA_W=16, BIAS_W=16, ACC_W=40)),
-    ("dense", dict(N_IN=4, N_OUT=2, PAR_IN=2, PAR_OUT=1, DATA_W=16, ACC_W=40)),
+    ("dense", dict(N_IN=4, N_OUT=2, IN_PAR=2, OUT_PAR=1, DATA_W=16, ACC_W=40)),
 ])
 def test_shift_product_removes_the_multipliers(kernel, shape):
     """PRODUCT="shift" (a string parameter, set through yosys chparam) leaves no DSP48 in a shape

@@ -91,7 +91,7 @@ def test_depthwise_and_dense_store_po2_weights_as_the_same_codes(tmp_path):
     assert np.array_equal(memfile.read_memh(dw["WEIGHT_FILE"], 5, lanes=4, signed=False),
                           memfile.depthwise_weight_words(codes, par=2))
     dense = memfile.write_dense(tmp_path / "dense", w, np.zeros(2, dtype=np.int64),
-                                dict(PAR_IN=1, PAR_OUT=2, PRODUCT="shift", MAX_SHIFT=7, ACC_W=20))
+                                dict(IN_PAR=1, OUT_PAR=2, PRODUCT="shift", MAX_SHIFT=7, ACC_W=20))
     assert np.array_equal(memfile.read_memh(dense["WEIGHT_FILE"], 5, lanes=2, signed=False),
                           memfile.dense_weight_words(codes, 1, 2))
 
@@ -103,6 +103,6 @@ def test_shift_weights_refuse_non_po2_values_and_a_wrong_width(tmp_path):
     with pytest.raises(HwgenError, match=r"WEIGHT_W=8 but shift codes for MAX_SHIFT=7 are 5 bits"):
         memfile.write_depthwise_conv1d(tmp_path, np.array([[2]]), np.array([0]), {**params, "WEIGHT_W": 8})
     with pytest.raises(HwgenError, match=r"dense: PRODUCT 'add'"):
-        memfile.write_dense(tmp_path, np.array([[2]]), np.array([0]), dict(PAR_IN=1, PAR_OUT=1, PRODUCT="add",
+        memfile.write_dense(tmp_path, np.array([[2]]), np.array([0]), dict(IN_PAR=1, OUT_PAR=1, PRODUCT="add",
                                                                           WEIGHT_W=8, ACC_W=20))
     assert not list(tmp_path.glob("*.mem"))

@@ -25,7 +25,7 @@ from hwgen.builder.config import BuildConfig
 from hwgen.builder.core import Build
 from hwgen.errors import DataError, HwgenError
 
-BACKEND_STEPS = {"hls": ["step_convert_hls", "step_csim"], "rtl": []}
+BACKEND_STEPS = {"hls": ["step_convert_hls", "step_csim"], "rtl": ["step_rtl", "step_rtlsim", "step_synth"]}
 BOARD_STEPS = ["step_ip_sources", "step_block_design", "step_ip", "step_bitstream", "step_package"]
 
 

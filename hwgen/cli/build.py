@@ -33,6 +33,12 @@ def build(
     precision: list[str] = typer.Option([], help="Force a type: LAYER:accum=ap_fixed<W,I> or LAYER:result=..."),
     calib: Optional[Path] = typer.Option(None, help="Calibration data file (default: the run's training examples)."),
     verify_data: Optional[Path] = typer.Option(None, help="Data for verify/ (default: the run's test split)."),
+    target_ii: Optional[int] = typer.Option(None, help="RTL: cycles per frame the folding aims for (default: the "
+                                                       "input stream's beats per frame)."),
+    target_fps: Optional[float] = typer.Option(None, help="RTL: frames per second at the board's clock (sets the "
+                                                          "target II)."),
+    fold: list[str] = typer.Option([], help="RTL: lanes of a layer by hand, LAYER=PE,SIMD (conv, dense) or "
+                                            "LAYER=PAR (the others), e.g. b1_pointwise=16,8."),
 ):
     """Build a trained model into hardware views: integer graph, hls4ml project, C-sim, ... (see --start/--stop)."""
     from hwgen.builder import BuildConfig, run_build
@@ -42,7 +48,8 @@ def build(
     check_folder(out, what="build folder")
     cfg = BuildConfig(out=str(out), source=str(source), board=board, backend=backend, **options,
                       precision=precisions(precision), calib=str(calib) if calib else None,
-                      verify_data=str(verify_data) if verify_data else None)
+                      verify_data=str(verify_data) if verify_data else None, target_ii=target_ii,
+                      target_fps=target_fps, fold=folds(fold))
     run_build(cfg, start=start, stop=stop, force=force)
 
 
@@ -81,3 +88,15 @@ def _split(item: str, option: str, form: str) -> tuple[str, str, str]:
     if not (sep and eq and name and key and value):
         raise HwgenError(f"{option} {item!r}: expected {form}")
     return name, key, value
+
+
+def folds(items: list[str]) -> dict:
+    """LAYER=PE,SIMD (or LAYER=PAR) -> {layer: [PE, SIMD]}."""
+    out: dict = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        parts = value.split(",")
+        if not (eq and name and value and all(p.strip().isdigit() and int(p) >= 1 for p in parts) and len(parts) <= 2):
+            raise HwgenError(f"--fold {item!r}: expected LAYER=PE,SIMD or LAYER=PAR with positive whole numbers")
+        out[name] = [int(p) for p in parts]
+    return out

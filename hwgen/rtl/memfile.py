@@ -14,9 +14,9 @@ conv1d_mac / shift_conv1d (weights w[k, c_in, c_out] as in hwgen.graph.ops.conv1
 depthwise_conv1d (weights w[k, c] as in hwgen.graph.ops.depthwise_conv1d)
     weights: G words; word g, lane k*PAR + i = w[k, g*PAR + i]
     biases:  G words; word g, lane i = b[g*PAR + i]                                 (BIAS_W bits)
-dense (weights w[i, o] as in hwgen.graph.ops.dense; B = N_IN/PAR_IN input beats, G_OUT = N_OUT/PAR_OUT)
-    weights: B*G_OUT words; word b*G_OUT + og, lane j*PAR_IN + i = w[b*PAR_IN + i, og*PAR_OUT + j]
-    biases:  G_OUT words; word og, lane j = b[og*PAR_OUT + j]                     (ACC_W bits)
+dense (weights w[i, o] as in hwgen.graph.ops.dense; B = N_IN/IN_PAR input beats, G_OUT = N_OUT/OUT_PAR)
+    weights: B*G_OUT words; word b*G_OUT + og, lane j*IN_PAR + i = w[b*IN_PAR + i, og*OUT_PAR + j]
+    biases:  G_OUT words; word og, lane j = b[og*OUT_PAR + j]                     (ACC_W bits)
 
 Weight values (`stored_weights`): PRODUCT "mul" (conv1d_mac, depthwise_conv1d and dense by
 default) stores the integers, WEIGHT_W-bit two's complement. Power-of-two weights (shift_conv1d,
@@ -226,7 +226,7 @@ def write_depthwise_conv1d(folder: str | Path, w, b, params: Mapping) -> dict[st
 
 
 def dense_weight_words(w, in_par: int, out_par: int) -> np.ndarray:
-    """w (N_IN, N_OUT) -> (B*G_OUT, PAR_OUT*PAR_IN) in kernels/dense.v's order (one word per cycle)."""
+    """w (N_IN, N_OUT) -> (B*G_OUT, OUT_PAR*IN_PAR) in kernels/dense.v's order (one word per cycle)."""
     w = np.asarray(w)
     if w.ndim != 2:
         raise HwgenError(f"dense weights have shape {w.shape}, expected (inputs, outputs)")
@@ -241,8 +241,8 @@ def write_dense(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
     biases are ACC_W wide, aligned to the accumulator)."""
     values, width, signed = stored_weights(w, params, params.get("PRODUCT", "mul"), "dense")
     return {
-        "WEIGHT_FILE": _write_weights(folder, params, dense_weight_words(values, params["PAR_IN"], params["PAR_OUT"]),
+        "WEIGHT_FILE": _write_weights(folder, params, dense_weight_words(values, params["IN_PAR"], params["OUT_PAR"]),
                                       width, signed),
         "BIAS_FILE": write_memh(_file(folder, params, "BIAS_FILE", "bias.mem"),
-                                bias_words(b, params["PAR_OUT"], "N_OUT"), params["ACC_W"]),
+                                bias_words(b, params["OUT_PAR"], "N_OUT"), params["ACC_W"]),
     }

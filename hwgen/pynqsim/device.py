@@ -17,34 +17,21 @@ board. Buffers come from a simulated DDR (`hwgen.pynqsim.memory`).
 
 from __future__ import annotations
 
-import json
 import struct
 from pathlib import Path
 
 from pynq.pl_server.device import Device
 
 from hwgen.pynqsim import hwh as hwh_file
+from hwgen.pynqsim.bitstream import read_bitstream
 from hwgen.pynqsim.dma import AxiDma
 from hwgen.pynqsim.errors import BusError, SimulationError
 from hwgen.pynqsim.fabric import MAX_IDLE_POLLS, QUANTUM, Fabric, Faults
 from hwgen.pynqsim.memory import SimulatedDDR, SimulatedMemory
 from hwgen.pynqsim.ps import clock_windows, ps_type_of
 
-MAGIC = "hwgen_simulated_bitstream"
 DMA_TYPE = "xilinx.com:ip:axi_dma:7.1"
 ACCEL_TYPE = "hwgen.org:hwgen:hwgen_accel:1.0"
-
-
-def read_bitstream(path: Path) -> dict:
-    """The JSON of a simulated bitstream; a one-line error for anything else (e.g. a real .bit)."""
-    try:
-        spec = json.loads(Path(path).read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        spec = None
-    if not isinstance(spec, dict) or spec.get(MAGIC) != 1:
-        raise SimulationError(f"{path}: not a simulated bitstream (the simulated board programs the JSON "
-                              "file hwgen.pynqsim.folder writes; a real .bit needs a board)")
-    return spec
 
 
 class _Window:
@@ -147,7 +134,7 @@ class SimulatedBoard(Device):
         self.accelerator, self.fabric, self.dma = accelerator, fabric, dma
         self.windows = [_Window(b, s, m, m.name) for b, s, m in self._ps_windows]
         self.windows.append(_Window(ips[dma_name]["phys_addr"], ips[dma_name]["addr_range"], dma, dma_name))
-        self.windows.append(_Window(ips[accel_name]["phys_addr"], ips[accel_name]["addr_range"], accelerator, accel_name))
+        self.windows.append(_Window(ips[accel_name]["phys_addr"], ips[accel_name]["addr_range"], fabric, accel_name))
 
     def close_design(self) -> None:
         """Release the current design's accelerator model (a new download replaces it)."""

@@ -106,11 +106,11 @@ class Channel:
             self.irq |= SR_IOC_IRQ
 
     def room(self) -> int:
-        """S2MM: beats the channel accepts now (0 when no transfer is programmed: the stream stalls).
-        One beat more than the buffer holds, so a packet longer than LENGTH is seen and flagged."""
+        """S2MM: beats the channel accepts now (0 when no transfer is programmed: the stream stalls). A
+        full buffer still takes one beat, so a packet longer than LENGTH is seen and flagged."""
         if not self.active:
             return 0
-        return -(-(self.length - self.done_bytes) // self.stream_bytes) + 1
+        return max(1, -(-(self.length - self.done_bytes) // self.stream_bytes))
 
     def receive(self, data: np.ndarray, last: np.ndarray) -> None:
         """S2MM: beats (n, stream_bytes) uint8 with their TLAST flags, written to DDR."""

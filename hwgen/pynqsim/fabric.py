@@ -1,11 +1,12 @@
 """The programmable logic of a simulated board: one accelerator between the two channels of one AXI DMA.
 
 The accelerator is anything with the `ClockedAccelerator` methods below (the RTL backend's Verilator
-model of the design; tests may use a stand-in). Simulated time advances only while the driver waits on
-the DMA (each read of a DMA status register runs the clock for up to `quantum` cycles, returning early
-when a packet ends), so a run is deterministic: the same register accesses give the same cycles.
-Each such poll during which no beat moved on either stream counts as idle; `max_idle_polls` in a row
-raise `SimulationStalled` (on a board: a hang, e.g. pynq's `wait()` on a transfer that never ends).
+model of the design). Simulated time advances only while the driver waits on the DMA: a read of a
+DMA status register runs the clock until that channel's transfer is done or `quantum` cycles passed
+(`READ_CYCLES` when the channel has nothing in flight), so a run is deterministic: the same register
+accesses give the same cycles, and the host costs no simulated time otherwise. A poll during which no
+beat moved on either stream counts as idle; `max_idle_polls` in a row raise `SimulationStalled` (on a
+board: a hang, e.g. pynq's `wait()` on a transfer that never ends).
 
     class ClockedAccelerator(Protocol):
         in_bytes: int                  # bytes of one s_axis beat (the input stream's TDATA)
@@ -17,8 +18,8 @@ raise `SimulationStalled` (on a board: a hang, e.g. pynq's `wait()` on a transfe
         def run(self, cycles, out_room) -> (data (m, out_bytes) uint8, last (m,) bool)
                                        # clock up to `cycles`, m_axis_tready high while fewer than
                                        # out_room beats were taken; returns after a beat with TLAST
-        def read(self, offset) -> int  # one AXI-Lite read / write of the control block
-        def write(self, offset, value) -> None
+        def read(self, offset, out_room) -> int     # one AXI-Lite read / write of the control block;
+        def write(self, offset, value, out_room)    # the streams move meanwhile (m_axis within out_room)
         def reset(self) -> None        # ap_rst_n (programming the fabric resets the design)
 """
 
@@ -29,7 +30,9 @@ import numpy as np
 from hwgen.pynqsim.errors import SimulationError, SimulationStalled
 
 QUANTUM = 1024              # cycles per status poll at most
-MAX_IDLE_POLLS = 20_000     # x QUANTUM = 20 M cycles (0.2 s at 100 MHz) without a beat moving
+MAX_IDLE_POLLS = 2_000      # x QUANTUM = 2 M cycles (20 ms at 100 MHz) without a beat moving
+READ_CYCLES = 8             # a status read while the channel has nothing in flight
+MM2S_CHUNK = 64             # cycles between checks of the input queue while a send is in flight
 
 
 class Faults:
@@ -78,7 +81,13 @@ class Fabric:
     def poll(self, dma, channel) -> None:
         """The driver read a DMA status register: run the clock, then count idle polls."""
         self.polls += 1
-        moved = self.advance(self.quantum)
+        if not channel.active:
+            moved = self.advance(READ_CYCLES)
+        else:
+            moved, start = 0, self.accel.cycle
+            while channel.active and self.accel.cycle - start < self.quantum:
+                left = self.quantum - (self.accel.cycle - start)
+                moved += self.advance(min(left, MM2S_CHUNK) if channel is dma.mm2s else left)
         self.idle_polls = 0 if moved else self.idle_polls + 1
         if self.idle_polls >= self.max_idle_polls:
             raise SimulationStalled(
@@ -92,6 +101,13 @@ class Fabric:
         state = "halted" if channel.halted else "idle" if channel.idle else "busy" if channel.active else "started"
         extra = f", {channel.done_bytes} of {channel.length} bytes received" if channel.base and channel.active else ""
         return state + extra
+
+    # ------------------------------------------------------------------ the accelerator's AXI-Lite block
+    def read(self, offset: int) -> int:
+        return self.accel.read(offset, self.dma.s2mm.room())
+
+    def write(self, offset: int, value: int) -> None:
+        self.accel.write(offset, value, self.dma.s2mm.room())
 
     # ------------------------------------------------------------------ the clock
     def advance(self, cycles: int) -> int:

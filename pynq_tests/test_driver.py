@@ -213,7 +213,7 @@ def test_pynqs_own_wait_on_that_design_raises_instead_of_hanging(designs):
     ov.dma.recvchannel.transfer(out)
     ov.dma.sendchannel.transfer(frame)
     ov.dma.sendchannel.wait()
-    with pytest.raises(SimulationStalled, match=r"S2MM status polled 50 times .* would never finish"):
+    with pytest.raises(SimulationStalled, match=r"S2MM status polled 50 times .* would never end"):
         ov.dma.recvchannel.wait()
     board.close_design()
 

@@ -47,6 +47,7 @@ class Channel:
         self.active = False
         self.done_bytes = 0          # S2MM: bytes written so far in the transfer
         self.transfers = 0
+        self.pending_error = None    # (bit, why): raised at the next clock (a bus error takes cycles)
 
     @property
     def status(self) -> int:
@@ -71,6 +72,13 @@ class Channel:
             self.halted = True
             self.abandon()
 
+    def clock(self) -> None:
+        """Time passed: an error the bus signalled since the transfer started lands now."""
+        if self.pending_error:
+            error, why = self.pending_error
+            self.pending_error = None
+            self.fail(error, why)
+
     def abandon(self) -> None:
         if self.active and self.base == MM2S:
             self.dma.fabric.drop_input()
@@ -88,8 +96,8 @@ class Channel:
                                   f"{self.mm_bytes}-byte memory-map width and the DMA has no DRE (PG021: undefined)")
         self.length, self.idle, self.active, self.done_bytes = value, False, True, 0
         self.transfers += 1
-        if not self.dma.decodes(self.address, value):
-            self.fail(SR_DEC_ERR, f"address {self.address:#x} + {value} is outside the DMA's data segments")
+        if not self.dma.decodes(self.address, value):   # the interconnect answers DECERR a few cycles later
+            self.pending_error = (SR_DEC_ERR, f"address {self.address:#x} + {value} is outside the DMA's data segments")
             return
         if self.base == MM2S:
             data = self.dma.ddr.view(self.address, value).copy()

@@ -94,7 +94,7 @@ class Fabric:
                 f"{dma.name} {channel.name} status polled {self.idle_polls} times ({self.idle_polls * self.quantum:,} "
                 f"cycles) with no beat moving on either stream: MM2S {self._describe(dma.mm2s)}, S2MM "
                 f"{self._describe(dma.s2mm)}; the accelerator has {self.accel.queued()} input beats queued "
-                f"(on a board this transfer would never finish)")
+                f"(on a board this wait would never end)")
 
     @staticmethod
     def _describe(channel) -> str:
@@ -113,6 +113,8 @@ class Fabric:
     def advance(self, cycles: int) -> int:
         """Run the accelerator up to `cycles` cycles; returns the number of beats that moved."""
         dma = self.dma
+        dma.mm2s.clock()
+        dma.s2mm.clock()
         room = dma.s2mm.room()
         data, last = self.accel.run(cycles, room)
         if len(data) > room:

@@ -188,6 +188,7 @@ class AxiDma:
     def write(self, offset: int, value: int) -> None:
         channel, reg = self.channel(offset)
         value &= 0xFFFFFFFF
+        self.fabric.idle_polls = 0          # the driver acted: its next polls count afresh
         if reg == DMACR:
             channel.write_control(value)
         elif reg == DMASR:

@@ -40,7 +40,8 @@ def main(out: Path) -> None:
     data = synthesize("lung", FRAMES, seed=3, time=TIME, depth=DEPTH)
     designs = {}
     for name, seed in (("lung", 11), ("other", 12)):
-        build = graph_build(lung_graph(seed, data.classes), out / name / "build", data.x, data.y, task="lung")
+        build = graph_build(lung_graph(seed, data.classes), out / name / "build", data.x, data.y, task="lung",
+                            line_rate_hz=data.meta["line_rate_hz"])
         designs[name] = {"build": str(build), "ok": str(folder.write(build, out / name / "ok"))}
     build = Path(designs["lung"]["build"])
     designs["lung"]["no_tlast"] = str(folder.write(build, out / "lung" / "no_tlast", faults={"drop_output_tlast": True}))

@@ -5,7 +5,7 @@
     deploy/<name>.ipynb             the notebook, when hwgen ships one
     deploy/metadata.json            input shape, classes, preprocessing, stream format, identification hash,
                                     register offsets of this backend, tool versions, resources, timing
-    deploy/test_vectors.npz         frames and the golden model's outputs for them (bit-exact reference)
+    deploy/test_vectors.npz         frames, the golden model's outputs for them (bit-exact reference), labels
     deploy/README.md                how to copy, load and check it on the board
 
 `deploy_command` forms the copy to a board over ssh (`make deploy BOARD=... HOST=...`).
@@ -96,9 +96,11 @@ def test_vectors(build_dir: Path, fmt: StreamFormat, dest: Path) -> Path:
     x = np.load(Path(build_dir) / "verify" / "input.npy")
     logits = np.load(Path(build_dir) / "verify" / "expected.npy").astype(np.int64)
     words = fmt.output_words(logits)
+    labels = Path(build_dir) / "verify" / "labels.npy"
+    extra = {"labels": np.load(labels).astype(np.int64)} if labels.is_file() else {}   # true classes, when known
     path = dest / "test_vectors.npz"
     np.savez_compressed(path, x=x.astype(np.float32), q=fmt.quantize(x), expected_logits=logits,
-                        expected_class=words[:, 0].astype(np.int64), expected_words=words)
+                        expected_class=words[:, 0].astype(np.int64), expected_words=words, **extra)
     return path
 
 

@@ -18,6 +18,7 @@ board. Buffers come from a simulated DDR (`hwgen.pynqsim.memory`).
 from __future__ import annotations
 
 import struct
+import time
 from pathlib import Path
 
 from pynq.pl_server.device import Device
@@ -66,6 +67,7 @@ class SimulatedBoard(Device):
         self.timestamp = ""
         self.bitfile_name = None
         self.register_reads = self.register_writes = 0
+        self.sim_seconds = 0.0          # wall time spent simulating (register accesses and the clock they run)
 
     @classmethod
     def activate(cls, *args, **kwargs) -> SimulatedBoard:
@@ -154,18 +156,23 @@ class SimulatedBoard(Device):
     def read_registers(self, address: int, length: int) -> bytes:
         if length % 4 or address % 4:
             raise BusError(f"register read of {length} bytes at {address:#x}: 32-bit aligned words only")
+        started = time.perf_counter()
         window = self._window(address, length)
         self.register_reads += length // 4
         words = [window.model.read(address - window.base + 4 * i) & 0xFFFFFFFF for i in range(length // 4)]
-        return struct.pack(f"<{len(words)}I", *words)
+        data = struct.pack(f"<{len(words)}I", *words)
+        self.sim_seconds += time.perf_counter() - started
+        return data
 
     def write_registers(self, address: int, data: bytes) -> None:
         if len(data) % 4 or address % 4:
             raise BusError(f"register write of {len(data)} bytes at {address:#x}: 32-bit aligned words only")
+        started = time.perf_counter()
         window = self._window(address, len(data))
         self.register_writes += len(data) // 4
         for i, word in enumerate(struct.unpack(f"<{len(data) // 4}I", data)):
             window.model.write(address - window.base + 4 * i, word)
+        self.sim_seconds += time.perf_counter() - started
 
     # ------------------------------------------------------------------ buffers (PynqBuffer calls these)
     def flush(self, bo, offset, ptr, size) -> None:

@@ -22,9 +22,9 @@ STEPS = ["step_export", "step_rtl", "step_rtlsim", "step_ip_sources", "step_bloc
 
 
 def graph_build(graph, out, x, labels=None, *, board: str = "pynq-z2", name: str = "hwgen", task: str | None = None,
-                data_width: int = 64) -> Path:
-    """Write graph/ and verify/ for `graph` (verification inputs `x`, floats in [0, 1]) into `out`, then run
-    the RTL and block-design steps; returns the build folder."""
+                line_rate_hz: float | None = None, data_width: int = 64) -> Path:
+    """Write graph/ and verify/ for `graph` (verification inputs `x`, floats in [0, 1], with their `labels`
+    when known) into `out`, then run the RTL and block-design steps; returns the build folder."""
     from hwgen.builder import BuildConfig, run_build
     from hwgen.builder.core import CONFIG_FILE, STEPS_DIR
     from hwgen.graph import execute, save
@@ -38,7 +38,8 @@ def graph_build(graph, out, x, labels=None, *, board: str = "pynq-z2", name: str
     fmt = stream_format(graph, data_width)
     (out / "graph" / "stream.json").write_text(json.dumps(fmt.to_json(), indent=1))
     (out / "graph" / "meta.json").write_text(json.dumps({"classes": list(graph.classes), "task": task,
-                                                          "source": f"integer graph {graph.name}"}))
+                                                          "source": f"integer graph {graph.name}",
+                                                          "preprocess": {"line_rate_hz": line_rate_hz}}))
     (out / "verify").mkdir()
     np.save(out / "verify" / "input.npy", x)
     np.save(out / "verify" / "expected.npy", execute(graph, x).logits.reshape(len(x), -1).astype(np.int64))

@@ -17,7 +17,7 @@ from pathlib import Path
 import cocotb
 import harness
 
-from hwgen.graph import ops
+from hwgen.rtl.fold import conv_engine_frame_cycles
 
 
 @cocotb.test()
@@ -54,24 +54,6 @@ def steady_period(report: Path) -> int:
     if not periods:
         raise AssertionError(f"{report}: fewer than two frames were measured")
     return periods[-1]
-
-
-def conv_engine_frame_cycles(p: dict) -> dict[str, int]:
-    """The two bounds on conv1d_engine's cycles per frame at full rate (p: its HDL parameters).
-
-    input: the embedded line buffer steps one beat a cycle through every row of the frame (the real
-    rows and the generated trailing zero rows): rows * CH_IN/IN_PAR cycles.
-    issue: every output time step issues (CH_IN/IN_PAR) * (CH_OUT/OUT_PAR) product beats, one a cycle.
-    A double-buffered engine runs at max(input, issue) per frame; a single-buffered one adds the
-    window load to every step.
-    """
-    k, stride, t = p["K"], p["STRIDE"], p["T"]
-    before, after = ops.same_padding(t, k, stride) if p["PADDING"] == "same" else (0, 0)
-    n_out = (t + before + after - k) // stride + 1
-    last_out_row = k - 1 + stride * (n_out - 1)
-    rows = max(last_out_row, before + t - 1) - before + 1
-    g_in, g_out = p["CH_IN"] // p["IN_PAR"], p["CH_OUT"] // p["OUT_PAR"]
-    return {"input": rows * g_in, "issue": n_out * g_in * g_out, "load": n_out * g_in, "steps": n_out}
 
 
 def check_conv_engine_cycles(report: Path, params: dict, slack: int = 0) -> int:

@@ -415,15 +415,10 @@ def elaborate(kernel: str, params: Mapping[str, object], sim: str | None = None,
         if out_dir.exists():
             shutil.rmtree(out_dir)
         out_dir.mkdir(parents=True)
-        hdl = hdl_parameters(params)
-        if sim == "verilator":
-            cmds = [["verilator", "--binary", "--top-module", toplevel, "-Mdir", str(out_dir), "-o", "sim",
-                     *(f"-G{k}={v}" for k, v in hdl.items()), *sources],
-                    [str(out_dir / "sim")]]
-        else:
-            cmds = [["iverilog", "-g2012", "-s", toplevel, "-o", str(out_dir / "sim.vvp"),
-                     *(f"-P{toplevel}.{k}={v}" for k, v in hdl.items()), *sources],
-                    ["vvp", "-n", str(out_dir / "sim.vvp")]]
+        hdl = hdl_parameters(params)  # Icarus only: Verilator returned above
+        cmds = [["iverilog", "-g2012", "-s", toplevel, "-o", str(out_dir / "sim.vvp"),
+                 *(f"-P{toplevel}.{k}={v}" for k, v in hdl.items()), *sources],
+                ["vvp", "-n", str(out_dir / "sim.vvp")]]
         log = []
         for cmd in cmds:
             proc = subprocess.run(cmd, cwd=out_dir, capture_output=True, text=True, timeout=600)
@@ -469,12 +464,10 @@ def bench_arrays() -> dict[str, np.ndarray]:
 
 
 def pack_lanes(values: Iterable[int], width: int) -> int:
-    """Lane i at bits [i*width +: width], two's complement."""
-    mask = (1 << width) - 1
-    word = 0
-    for i, v in enumerate(values):
-        word |= (int(v) & mask) << (i * width)
-    return word
+    """Lane i at bits [i*width +: width], two's complement (hwgen.rtl.memfile.pack_lanes: one packing)."""
+    from hwgen.rtl.memfile import pack_lanes as pack  # noqa: PLC0415
+
+    return pack(values, width)
 
 
 def unpack_lanes(word: int, lanes: int, width: int, signed: bool = True) -> list[int]:

@@ -44,7 +44,7 @@ def random_weights(rng: np.random.Generator, shape, p: dict) -> np.ndarray:
         sign = rng.integers(-1, 2, size=shape)
         shift = harness.edge_ints(rng, shape, 0, p["MAX_SHIFT"])
         return ops.po2_to_int(sign, shift)
-    lo, hi = -(1 << (p["WEIGHT_W"] - 1)), (1 << (p["WEIGHT_W"] - 1)) - 1
+    lo, hi = ops.int_range(p["WEIGHT_W"])
     return harness.edge_ints(rng, shape, lo, hi)
 
 

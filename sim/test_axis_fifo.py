@@ -16,6 +16,8 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
     short_frame_resync,
 )
 
+from hwgen.graph import ops
+
 KERNEL = "axis_fifo"
 GRID = [
     dict(DEPTH=16, WIDTH=8),
@@ -54,7 +56,7 @@ async def capacity_is_depth(dut):
 
 
 def beats(rng, params) -> np.ndarray:
-    lo, hi = -(1 << (params["WIDTH"] - 1)), (1 << (params["WIDTH"] - 1)) - 1
+    lo, hi = ops.int_range(params["WIDTH"])
     return harness.edge_ints(rng, (5, 13, 1), lo, hi)  # 5 frames of 13 one-lane beats
 
 

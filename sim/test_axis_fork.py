@@ -16,6 +16,8 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
     short_frame_resync,
 )
 
+from hwgen.graph import ops
+
 KERNEL = "axis_fork"
 BENCH = "axis_fork_bench"   # sim/hdl: the vector outputs as m<i>_axis_* ports
 GRID = [
@@ -62,7 +64,7 @@ async def one_blocked_output_holds_the_input(dut):
 @pytest.mark.parametrize("params, sim", harness.cases(GRID))
 def test_axis_fork(params, sim):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
-    lo, hi = -(1 << (params["WIDTH"] - 1)), (1 << (params["WIDTH"] - 1)) - 1
+    lo, hi = ops.int_range(params["WIDTH"])
     frames = harness.edge_ints(rng, (5, 9, 1), lo, hi)
     ports = dict(inputs=[dict(prefix="s_axis", par=1, w=params["WIDTH"])],
                  outputs=[dict(prefix=f"m{i}_axis", par=1, w=params["WIDTH"]) for i in range(params["N"])])

@@ -17,6 +17,8 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
     short_frame_resync,
 )
 
+from hwgen.graph import ops
+
 KERNEL = "axis_lanes"
 BENCH = "axis_lanes_bench"   # sim/hdl: the lane mask on s_axis_tuser
 # ch, t: the frame shape (bench only); ch is a multiple of IN_PAR and OUT_PAR
@@ -68,7 +70,7 @@ async def kept_lanes_only(dut):
 def test_axis_lanes(params, sim):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
     assert params["ch"] % math.lcm(params["IN_PAR"], params["OUT_PAR"]) == 0
-    lo, hi = -(1 << (params["W"] - 1)), (1 << (params["W"] - 1)) - 1
+    lo, hi = ops.int_range(params["W"])
     frames = harness.edge_ints(rng, (4, params["t"], params["ch"]), lo, hi)
     ports = dict(inputs=[dict(prefix="s_axis", par=params["IN_PAR"], w=params["W"])],
                  outputs=[dict(prefix="m_axis", par=params["OUT_PAR"], w=params["W"])])

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from stream_checks import frames_full_rate, frames_idle_and_backpressure, reset_mid_frame, short_frame_resync  # noqa: F401  (cocotb finds the tests it runs in this module)
 
+from hwgen.graph import ops
 from hwgen.rtl import memfile
 
 KERNEL = "depthwise_conv1d"
@@ -42,7 +43,7 @@ def make_case(p: dict, rng: np.random.Generator):
     weights, so frame 1 (all data of the largest magnitude) reaches the largest sum; frame 2 is zeros."""
     signed = bool(p.get("DATA_SIGNED", 1))
     x_type = layer_cases.data_type(p)
-    b_lo, b_hi = -(1 << (p["BIAS_W"] - 1)), (1 << (p["BIAS_W"] - 1)) - 1
+    b_lo, b_hi = ops.int_range(p["BIAS_W"])
     x = harness.edge_ints(rng, (N_FRAMES, p["T"], p["CH"]), x_type.min_int, x_type.max_int)
     x[1] = x_type.min_int if signed else x_type.max_int
     x[2] = 0

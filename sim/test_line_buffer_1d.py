@@ -39,7 +39,7 @@ def expected_beats(x: np.ndarray, p: dict) -> np.ndarray:
 @pytest.mark.parametrize("params, sim", harness.cases(GRID))
 def test_line_buffer_1d(params, sim):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
-    lo, hi = -(1 << (params["DATA_W"] - 1)), (1 << (params["DATA_W"] - 1)) - 1
+    lo, hi = ops.int_range(params["DATA_W"])
     inputs = harness.edge_ints(rng, (3, params["T"], params["CH"]), lo, hi)
     inputs[1] = lo  # a frame of the most negative value, then one of zeros
     inputs = np.concatenate([inputs, np.zeros_like(inputs[:1])])

@@ -55,7 +55,7 @@ def accumulators(rng, shape, params) -> np.ndarray:
     rounding ties and the values either side of both saturation limits planted."""
     acc_w, shift, out = params["ACC_W"], params["SHIFT"], output_type(params)
     signed = bool(params.get("IN_SIGNED", 1))
-    lo, hi = (-(1 << (acc_w - 1)), (1 << (acc_w - 1)) - 1) if signed else (0, (1 << acc_w) - 1)
+    lo, hi = ops.int_range(acc_w, signed)
     if shift > 0:
         half = 1 << (shift - 1)
         special = [(k << shift) + half for k in (-3, -2, -1, 0, 1, 2, 3)]  # rounding ties

@@ -41,7 +41,7 @@ def make_case(p: dict, rng: np.random.Generator):
     signed = bool(p.get("DATA_SIGNED", 1))
     data_type = ops.Fixed(p["DATA_W"], 0, signed)
     d_lo, d_hi = data_type.min_int, data_type.max_int
-    b_lo, b_hi = -(1 << (p["BIAS_W"] - 1)), (1 << (p["BIAS_W"] - 1)) - 1
+    b_lo, b_hi = ops.int_range(p["BIAS_W"])
     x = harness.edge_ints(rng, (N_FRAMES, p["T"], p["CH_IN"]), d_lo, d_hi)
     x[1] = d_lo if signed else d_hi
     x[2] = 0

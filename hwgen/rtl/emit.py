@@ -137,7 +137,7 @@ def top_verilog(design: Design, data_width: int, cycles: dict | None = None) -> 
     for inst in counted:
         lines.append(f"wire [{inst.sat_width - 1}:0] sat_{inst.name};")
     lines += ["", "// ---- the shell: frame_in -> core -> result_out, and the AXI-Lite registers",
-              f"accel_shell #(",
+              "accel_shell #(",
               f"    .DATA({data_width}), .IN_BITS({cin.width}), .T({t}), .D({d}), .IN_PAR({cin.par}), "
               f".N_CLASSES({cout.channels}), .LOGIT_PAR({cout.par}),",
               f"    .ACC_W({cout.width}), .ID(64'h{g.identity():016x}), .SAT_W(SAT_W)",
@@ -183,9 +183,20 @@ def _instance(inst: Instance, cycles: int | None) -> list[str]:
     head = [_describe(inst, cycles)]
     if inst.kernel == "axis_fifo" and inst.params["DEPTH"] == 0:
         a, b = inst.inputs[0].name, inst.outputs[0].name
-        return head[:1] + [f"// (no FIFO: this branch reads furthest ahead)",
+        return head[:1] + ["// (no FIFO: this branch reads furthest ahead)",
                            f"assign {b}_tdata = {a}_tdata;", f"assign {b}_tvalid = {a}_tvalid;",
                            f"assign {a}_tready = {b}_tready;", f"assign {b}_tlast = {a}_tlast;"]
+    if inst.kernel == "wires":  # narrowing: each lane's low bits (the value fits them)
+        a, b, p = inst.inputs[0].name, inst.outputs[0].name, inst.params
+        lanes = ", ".join(f"{a}_tdata[{i * p['IN_W'] + p['OUT_W'] - 1}:{i * p['IN_W']}]"
+                          for i in reversed(range(p["PAR"])))
+        return head[:1] + [f"// (the values fit {p['OUT_W']} bits: each lane's low bits)",
+                           "/* verilator lint_off UNUSEDSIGNAL */",
+                           f"wire [{inst.inputs[0].tdata_width - 1}:0] {b}_from = {a}_tdata;",
+                           "/* verilator lint_on UNUSEDSIGNAL */",
+                           f"assign {b}_tdata = {{{lanes.replace(a + '_tdata', b + '_from')}}};",
+                           f"assign {b}_tvalid = {a}_tvalid;", f"assign {a}_tready = {b}_tready;",
+                           f"assign {b}_tlast = {a}_tlast;"]
     params = _params(inst.params)
     if inst.kernel == "axis_fork":
         ports = f"{_port('s_axis', inst.inputs[0])},\n    {_vector_port('m_axis', inst.outputs)}"
@@ -211,8 +222,8 @@ def _instance(inst: Instance, cycles: int | None) -> list[str]:
 def sources(design: Design) -> list[Path]:
     """Every kernel source the top instantiates (the shell's included), each once, from the file lists."""
     found: dict[str, Path] = {}
-    for kernel in [SHELL] + sorted({i.kernel for i in design.instances if not (i.kernel == "axis_fifo"
-                                                                                 and i.params["DEPTH"] == 0)}):
+    for kernel in [SHELL] + sorted({i.kernel for i in design.instances if i.kernel != "wires" and not (
+            i.kernel == "axis_fifo" and i.params["DEPTH"] == 0)}):
         for path in filelist.sources(kernel):
             found.setdefault(path.name, path)
     return list(found.values())

@@ -23,6 +23,10 @@ from hwgen.graph import Graph, execute
 from hwgen.rtl import emit, fold, lower, sim
 from hwgen.runtime.protocol import StreamFormat
 
+# The default target II: the input stream's beats per frame, with room for the kernels' trailing
+# 'same' padding rows (k//2 zero rows a frame cost their channel groups' cycles: 4 x 8 on the demo)
+DEFAULT_SLACK = 1.0625
+
 
 def stream_format(graph: Graph, data_width: int) -> StreamFormat:
     t, d = lower.stream_shape(graph.input.shape)
@@ -45,7 +49,7 @@ def plan(graph: Graph, data_width: int = 64, target_ii: int | None = None, fold_
         target_ii = int(board.clock_mhz * 1e6 / float(target_fps))
         if target_ii < 1:
             raise HwgenError(f"--target-fps {target_fps}: above the clock ({board.clock_mhz} MHz)")
-    target = int(target_ii or stream_ii)
+    target = int(target_ii or stream_ii * DEFAULT_SLACK)
     if target < 1:
         raise HwgenError(f"--target-ii {target}: must be >= 1 cycle")
     limits = _limits(board)
@@ -119,7 +123,7 @@ def generate(graph: Graph, out_dir, data_width: int = 64, target_ii: int | None 
 
 # ------------------------------------------------------------------------------------------------ simulation
 def simulate(graph: Graph, rtl_dir, x, expected=None, *, out_dir=None, idle: float = 0.0, stall: float = 0.0,
-             seed: int = 1, batch: int = 16, log=None) -> dict:
+             seed: int = 1, batch: int = 16, log=None, prune: bool = True) -> dict:
     """Run `x` (float inputs) through the simulated design; compare every logit bit with `expected`
     (default: the graph's own execution). Returns the record; raises HwgenError on any difference."""
     rtl_dir = Path(rtl_dir)
@@ -129,7 +133,7 @@ def simulate(graph: Graph, rtl_dir, x, expected=None, *, out_dir=None, idle: flo
     expected = run.logits.reshape(len(x), -1) if expected is None else np.asarray(expected).reshape(len(x), -1)
     q = run.values[graph.input.name].reshape((len(x),) + (fmt.time, fmt.depth))
     started = time.perf_counter()
-    lib = sim.build(rtl_dir, out_dir, log=log)
+    lib = sim.build(rtl_dir, out_dir, log=log, prune=prune)
     built = time.perf_counter() - started
     words, first_in, last_out, lasts = [], [], [], []
     started = time.perf_counter()
@@ -204,7 +208,7 @@ def synthesize(rtl_dir, board=None, timeout: int = 3600, log=None) -> dict:
     rtl_dir = Path(rtl_dir).resolve()
     sources = [line.strip() for line in (rtl_dir / "filelist.f").read_text().splitlines()
                if line.strip() and not line.lstrip().startswith(("#", "//"))]
-    script = (f"read_verilog -sv {' '.join(sources)}; synth_xilinx -family xc7 -flatten -top {emit.TOP}; "
+    script = (f"read_verilog -defer -sv {' '.join(sources)}; synth_xilinx -family xc7 -flatten -top {emit.TOP}; "
               "tee -o yosys_stat.txt stat -tech xilinx")
     started = time.perf_counter()
     proc = subprocess.run(["yosys", "-q", "-l", "yosys.log", "-p", script], cwd=rtl_dir, capture_output=True,

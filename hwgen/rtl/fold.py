@@ -84,6 +84,8 @@ def instance_cycles(inst: Instance) -> int:
     beats = [s.beats for s in inst.inputs + inst.outputs]
     if k == "axis_concat":
         return inst.outputs[0].beats
+    if k == "wires":
+        return 0
     return max(beats) if beats else 0
 
 
@@ -134,6 +136,8 @@ def instance_resources(inst: Instance) -> dict[str, float]:
             per = fit["per_product"] * (scale if column in ("LUT", "CARRY4") else 1.0)
             out[column] = max(0.0, fit["fixed"] + per * inst.products)
         return out
+    if inst.kernel == "wires":
+        return dict.fromkeys(RESOURCES, 0.0)
     measured = cal["kernels"].get(inst.kernel)
     if not measured:
         return dict.fromkeys(RESOURCES, 0.0)

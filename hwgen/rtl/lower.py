@@ -80,8 +80,7 @@ class Stream:
         return self.par * self.width
 
     def range(self) -> tuple[int, int]:
-        return ((-(1 << (self.width - 1)), (1 << (self.width - 1)) - 1) if self.signed
-                else (0, (1 << self.width) - 1))
+        return ops.int_range(self.width, self.signed)
 
 
 @dataclass
@@ -310,6 +309,17 @@ class _Lowering:
                           saturations=counted, sat_width=sat_w, role="cast"))
         return out
 
+    def narrow(self, s: Stream, t: Fixed, layer: str) -> Stream:
+        """The stream in t's lane width when it is wider: the values fit t (the graph says so), so each
+        lane's low bits are the value (wires, no logic)."""
+        width, signed = hw_format(t)
+        if s.width <= width or signed != s.signed:
+            return s
+        out = self.stream(f"{layer}_narrow", s.steps, s.channels, s.par, width, signed, s.frac)
+        self.add(Instance(f"{layer}_narrow", "wires", dict(PAR=s.par, IN_W=s.width, OUT_W=width), layer, [s], [out],
+                          role="narrow"))
+        return out
+
     def as_type(self, s: Stream, t: Fixed, layer: str) -> Stream:
         """The stream in exactly t's lane format (values already on t's grid and in its range)."""
         if (s.width, s.signed) == hw_format(t):
@@ -404,6 +414,7 @@ class _Lowering:
     def weighted(self, node: Node, s: Stream) -> Stream:
         fold = self.fold(node)
         x_type = self.graph.input_types(node)[0]
+        s = self.narrow(s, x_type, node.name)
         acc = node.acc
         kernel = node.kernel
         w = np.asarray(kernel.values, dtype=np.int64)
@@ -557,6 +568,14 @@ class _Lowering:
             kernel = "global_avg_pool"
         self.add(Instance(node.name, kernel, params, node.name, [s], [out], saturations=True, sat_width=sat_w,
                           role="pool"))
+        if node.op == "gap":
+            # the averages come out in a burst at the frame's end: a FIFO holding them lets the pooling
+            # take the next frame while a slower consumer (the dense logits) works through them
+            q = self.stream(f"{node.name}_q", steps, channels, s.par, out.width, out.signed, out.frac)
+            self.add(Instance(f"{node.name}_buffer", "axis_fifo",
+                              dict(DEPTH=max(3, out.beats + 1), WIDTH=out.tdata_width, RAM_STYLE="auto"),
+                              node.name, [out], [q], role="buffer"))
+            return q
         return out
 
     def add_node(self, node: Node, ins: list[Stream]) -> Stream:
@@ -597,11 +616,11 @@ class _Lowering:
         for fork in self.forks:
             s = fork["stream"]
             leads = []
-            for consumer, _, fifo in fork["branches"]:
+            for _consumer, _, fifo in fork["branches"]:
                 stages = self.branch_stages(fifo.outputs[0], fork["node"])
                 leads.append((skip_fifo.main_path_lead(stages, s.beats_per_step) if stages else 0, stages, fifo))
             slowest = max(leads, key=lambda item: item[0])
-            for lead, _stages, fifo in leads:
+            for _lead, _stages, fifo in leads:
                 if fifo is slowest[2]:
                     fifo.params["DEPTH"] = 0  # no FIFO: the branch that reads furthest ahead
                 else:
@@ -619,6 +638,9 @@ class _Lowering:
             inst = readers[0]
             if inst.role in ("join", "fork"):
                 return stages
+            if inst.kernel == "wires":  # no register, no look-ahead
+                current = inst.outputs[0]
+                continue
             if inst.kernel in ("max_pool1d", "avg_pool1d", "global_avg_pool", "dense"):
                 raise ModelError(f"layer {inst.layer!r} ({inst.kernel}) sits on a branch of layer {fork_node!r}'s "
                                  "fork; branches that meet again may hold convolutions, casts and lane "

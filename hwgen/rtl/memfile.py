@@ -44,7 +44,7 @@ from hwgen.graph import ops
 def value_range(width: int, signed: bool = True) -> tuple[int, int]:
     if width < 1:
         raise HwgenError(f"a memory value needs at least 1 bit, got width {width}")
-    return (-(1 << (width - 1)), (1 << (width - 1)) - 1) if signed else (0, (1 << width) - 1)
+    return ops.int_range(width, signed)
 
 
 def check_fits(values, width: int, signed: bool = True, what: str = "value") -> np.ndarray:
@@ -66,21 +66,23 @@ def check_fits(values, width: int, signed: bool = True, what: str = "value") -> 
     return arr
 
 
+def pack_lanes(values, width: int) -> int:
+    """Integers -> one word, value i at bits [i*width +: width] (two's complement): THE lane packing of
+    the stream convention (kernels/README.md), for memory words and stream beats alike."""
+    mask = (1 << width) - 1
+    word = 0
+    for lane, v in enumerate(values):
+        word |= (int(v) & mask) << (lane * width)
+    return word
+
+
 def hex_words(words, width: int, signed: bool = True, what: str = "value") -> list[str]:
     """(n_words, lanes) integers -> one hex string per word, lane 0 in the low bits."""
     arr = check_fits(words, width, signed, what)
     if arr.ndim == 1:
         arr = arr[:, None]
-    lanes = arr.shape[1]
-    mask = (1 << width) - 1
-    digits = math.ceil(width * lanes / 4)
-    out = []
-    for row in arr.tolist():
-        word = 0
-        for lane, v in enumerate(row):
-            word |= (v & mask) << (lane * width)
-        out.append(f"{word:0{digits}x}")
-    return out
+    digits = math.ceil(width * arr.shape[1] / 4)
+    return [f"{pack_lanes(row, width):0{digits}x}" for row in arr.tolist()]
 
 
 def write_memh(path: str | Path, words, width: int, signed: bool = True) -> Path:

@@ -83,11 +83,12 @@ def _runtime_objects(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("verilated*.o")) + sorted(p for p in folder.glob("verilated*.d"))
 
 
-def build(rtl_dir, out_dir=None, data_bits: int | None = None, jobs: int = 2, log=None) -> Path:
+def build(rtl_dir, out_dir=None, data_bits: int | None = None, jobs: int = 2, log=None, prune: bool = True) -> Path:
     """Compile the design in `rtl_dir` (its filelist.f) into a shared library; returns its path.
 
     The library lands in `out_dir` (default rtl_dir/../sim/obj_<hash>) and is reused while the Verilog
-    sources and the harness are unchanged.
+    sources and the harness are unchanged; `prune` removes the other designs' builds there (a build
+    folder keeps one), tests sharing a cache folder keep them.
     """
     rtl_dir = Path(rtl_dir).resolve()
     verilator = verilator_bin()
@@ -102,7 +103,7 @@ def build(rtl_dir, out_dir=None, data_bits: int | None = None, jobs: int = 2, lo
     with _locked(obj):
         if lib.is_file():
             return lib
-        for stale in out_dir.glob("obj_*"):
+        for stale in out_dir.glob("obj_*") if prune else ():  # an earlier design of this build folder
             if stale.is_dir() and stale != obj:
                 shutil.rmtree(stale, ignore_errors=True)
         obj.mkdir(parents=True, exist_ok=True)

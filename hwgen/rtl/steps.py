@@ -91,6 +91,10 @@ def step_synth(build: Build, cfg: BuildConfig) -> dict:
     build.console.print("synth: " + ", ".join(f"{k.upper()} {used[k]:,}/{avail[k]:,} ({fr[k]:.1%})" for k in used)
                         + f"; {record['counts']['CARRY4']} CARRY4, {record['counts']['LUTRAM']} LUTRAM, "
                           f"{record['counts']['SRL']} SRL ({record['seconds']} s)")
+    beside = compare_with_hls(build.out)
+    if beside:
+        record["beside_hls4ml"] = beside
+        print_comparison(build.console, beside)
     if not record["fits"]:
         over = [f"{k.upper()} {used[k]:,} > {avail[k]:,}" for k in used if used[k] > avail[k]]
         raise HwgenError(f"the design does not fit {board.part} ({board.name}): {', '.join(over)}; fold it more "
@@ -107,3 +111,38 @@ def rtl_summary(folder: Path) -> dict:
         if path.is_file():
             out[name.split(".")[0]] = json.loads(path.read_text())
     return out
+
+
+def compare_with_hls(folder: Path) -> dict | None:
+    """The RTL's measured figures beside hls4ml's estimates for the same graph, when both views exist."""
+    folder = Path(folder)
+    report, sim, synth = (folder / "hls" / "report.json", folder / "rtl" / "sim.json", folder / "rtl" / "synth.json")
+    if not (report.is_file() and synth.is_file()):
+        return None
+    hls = json.loads(report.read_text())["totals"]
+    counts = json.loads(synth.read_text())
+    sim_record = json.loads(sim.read_text()) if sim.is_file() else {}
+    lat = sim_record.get("latency_cycles", {}).get("first")
+    ii = (sim_record.get("interval_cycles") or {}).get("median")
+    used = counts.get("used", {})
+    return {
+        "rtl": {"latency_cycles": lat, "interval_cycles": ii, "lut": used.get("lut"), "ff": used.get("ff"),
+                "dsp": used.get("dsp"), "bram18": used.get("bram18"), "source": "Verilator + yosys (measured)"},
+        "hls4ml": {"latency_cycles": hls.get("est_latency_cycles"), "interval_cycles": hls.get("est_interval_cycles"),
+                   "lut": hls.get("est_lut"), "ff": None, "dsp": hls.get("est_dsp"), "bram18": hls.get("est_bram18"),
+                   "source": f"hwgen.hls.report (ANALYTIC ESTIMATE, reuse {hls.get('est_fitting_reuse')})"},
+    }
+
+
+def print_comparison(console, beside: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title="the same graph: hwgen RTL (measured) beside hls4ml (estimated *)")
+    table.add_column("")
+    for col in ("latency cycles", "II cycles", "LUT", "FF", "DSP48E1", "BRAM18"):
+        table.add_column(col, justify="right")
+    for view, mark in (("rtl", ""), ("hls4ml", "*")):
+        r = beside[view]
+        table.add_row(f"{view}{mark}", *[("-" if r[k] is None else f"{r[k]:,}{mark}") for k in
+                                         ("latency_cycles", "interval_cycles", "lut", "ff", "dsp", "bram18")])
+    console.print(table)

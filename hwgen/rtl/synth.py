@@ -79,7 +79,8 @@ def _source(kernel: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def _signed(rng, width: int, shape) -> np.ndarray:
-    return rng.integers(-(1 << (width - 1)), 1 << (width - 1), size=shape)
+    lo, hi = ops.int_range(width)
+    return rng.integers(lo, hi + 1, size=shape)
 
 
 def _product(p: Mapping) -> str:

@@ -4,7 +4,6 @@ simulated board: one injected cell makes the board pynq's active device, nothing
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from conftest import REPO, copy_folder

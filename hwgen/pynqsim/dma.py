@@ -122,7 +122,7 @@ class Channel:
 
     def receive(self, data: np.ndarray, last: np.ndarray) -> None:
         """S2MM: beats (n, stream_bytes) uint8 with their TLAST flags, written to DDR."""
-        for beat, is_last in zip(data, last):
+        for beat, is_last in zip(data, last, strict=True):
             if not self.active:
                 raise SimulationError(f"{self.dma.name}: S2MM got a beat with no transfer programmed")
             space = self.length - self.done_bytes

@@ -26,7 +26,6 @@ import tempfile
 from pathlib import Path
 
 from hwgen.errors import HwgenError
-
 from hwgen.pynqsim.bitstream import MAGIC
 
 

@@ -28,7 +28,7 @@ def streams(hwh: Path) -> dict[tuple[str, str], StreamEnd]:
                             int(params.get("TDATA_NUM_BYTES", 0) or 0))
             ends.setdefault(bus.get("BUSNAME"), []).append(end)
     links = {}
-    for bus, pair in ends.items():
+    for pair in ends.values():
         if len(pair) == 2 and pair[0].initiator != pair[1].initiator:
             links[(pair[0].cell, pair[0].port)] = pair[1]
             links[(pair[1].cell, pair[1].port)] = pair[0]

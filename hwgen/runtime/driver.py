@@ -319,7 +319,7 @@ class UltrasoundOverlay(Overlay):
             if status & SR_IDLE:
                 return
             if status & (SR_ERRORS | SR_HALTED):
-                self.reset()
+                self.reset_hardware()
                 errors = [text for bit, text in SR_ERROR_NAMES.items() if status & bit] or ["halted"]
                 raise DmaError(f"frame {frame}: the DMA's {'receive' if channel else 'send'} channel stopped with "
                                f"{'; '.join(errors)} (status {status:#x}); the DMA and the accelerator were reset")
@@ -335,12 +335,13 @@ class UltrasoundOverlay(Overlay):
                    "completed: the result had no TLAST, or the DMA never saw it")
         else:
             why = "the accelerator returned no result"
-        self.reset()
+        self.reset_hardware()
         raise TransferTimeout(f"frame {frame}: {'send' if channel == MM2S else 'receive'} transfer not done after "
                               f"{self.timeout:g} s: {why}; the DMA and the accelerator were reset")
 
-    def reset(self) -> None:
-        """Reset the DMA (both channels) and the accelerator, then restart the DMA's channels."""
+    def reset_hardware(self) -> None:
+        """Reset the DMA (both channels) and the accelerator, then restart the DMA's channels.
+        (`reset()` is pynq's Overlay.reset: it resets the overlay's dictionaries.)"""
         mmio = self._dma_mmio
         mmio.write(MM2S + DMACR, CR_RESET)
         for _ in range(RESET_POLLS):
@@ -372,7 +373,7 @@ class UltrasoundOverlay(Overlay):
             self._wait(S2MM, deadline, i, frames_before)
             got = read(S2MM + LENGTH)
             if got != out_bytes:
-                self.reset()
+                self.reset_hardware()
                 raise BoardError(f"frame {i}: the accelerator's result was {got} bytes, expected {out_bytes} "
                                  f"(1 + {fmt.n_classes} beats of 32 bits ending with TLAST)")
         errors = self.accelerator.get("ERRORS")

@@ -328,7 +328,7 @@ class UltrasoundOverlay(Overlay):
 
     def _timed_out(self, channel: int, frame: int, frames_before: int | None) -> None:
         frames_done = self.accelerator.get("FRAMES")
-        if channel == MM2S:
+        if channel == MM2S or not self._dma_mmio.read(MM2S + DMASR) & SR_IDLE:
             why = "the accelerator did not take the whole frame (its input stays back-pressured)"
         elif frames_before is not None and frames_done is not None and frames_done > frames_before:
             why = ("the accelerator finished the frame (FRAMES counted it) but the DMA's receive channel never "
@@ -369,8 +369,8 @@ class UltrasoundOverlay(Overlay):
             self._start(S2MM, out_address + i * self._out_stride, out_bytes)   # receive first
             self._start(MM2S, in_address + i * self._in_stride, in_bytes)
             deadline = time.monotonic() + self.timeout
-            self._wait(MM2S, deadline, i, frames_before)
-            self._wait(S2MM, deadline, i, frames_before)
+            self._wait(S2MM, deadline, i, frames_before)   # a result needs the whole frame: then the send is
+            self._wait(MM2S, deadline, i, frames_before)   # done too, and this is one read
             got = read(S2MM + LENGTH)
             if got != out_bytes:
                 self.reset_hardware()
@@ -446,6 +446,8 @@ class UltrasoundOverlay(Overlay):
         class index and logit with the golden model's."""
         if vectors is None:
             vectors = Path(self.bitfile_name).with_name("test_vectors.npz")
+        if not isinstance(vectors, dict) and not Path(vectors).is_file():
+            raise BoardError(f"{vectors}: no test vectors (the deployment folder ships test_vectors.npz)")
         data = np.load(vectors) if not isinstance(vectors, dict) else vectors
         result = self.run(data["q"])
         wrong = np.flatnonzero((result.index != data["expected_class"])

@@ -307,6 +307,8 @@ from hwgen.graph import load, execute
 run = execute(load({str(tmp_path / 'g')!r}), np.load({str(tmp_path / 'x.npy')!r}))
 assert run.logits.shape == (4, 3)
 import hwgen.rtl, hwgen.rtl.memfile, hwgen.rtl.synth, hwgen.runtime, hwgen.runtime.protocol, hwgen.boards
+import hwgen.rtl.lower, hwgen.rtl.fold, hwgen.rtl.emit, hwgen.rtl.sim, hwgen.rtl.flow, hwgen.rtl.graphs
+import hwgen.rtl.steps
 import hwgen.builder, hwgen.hls.csim, hwgen.hls.bridge, hwgen.run
 heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'qkeras', 'hls4ml'))
 print('IMPORTED', heavy)

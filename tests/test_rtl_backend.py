@@ -133,3 +133,20 @@ def test_emit_sources_come_from_the_file_lists(residual_graph):
     names = [p.name for p in emit.sources(design)]
     assert names[0] == "accel_shell.v" and len(names) == len(set(names))
     assert "frame_in.v" in names and "ctrl_axil.v" in names and "requant_relu.v" in names
+
+
+def test_cli_fold_option_parses_and_refuses_junk():
+    from hwgen.cli.build import folds
+
+    assert folds(["b1_pointwise=16,8", "pool1=4"]) == {"b1_pointwise": [16, 8], "pool1": [4]}
+    for bad in ("b1", "b1=0,2", "b1=a,b", "=4", "b1=1,2,3"):
+        with pytest.raises(HwgenError, match="--fold"):
+            folds([bad])
+
+
+def test_sim_rtl_on_a_folder_without_a_design_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "hwgen", "sim", "rtl", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 2 and "not a hwgen build folder" in r.stderr + r.stdout

@@ -44,6 +44,7 @@ _CALIBRATION = {
     ("depthwise_conv1d", "mul"): "depthwise_conv1d mul (DSP48)", ("depthwise_conv1d", "shift"): "depthwise_conv1d shift",
     ("dense", "mul"): "dense mul (DSP48)", ("dense", "shift"): "dense shift",
 }
+CAST_LANE_LUT = 40  # LUTs of one requant_relu lane (round, clip) behind a weighted layer
 _DSP_COST = 40  # LUTs a DSP48E1 is worth when choosing (the part has ~240 LUTs per DSP; DSPs run out first)
 
 
@@ -290,8 +291,18 @@ def choose(graph: Graph, target_ii: int, manual: Folding | None = None) -> Foldi
             cands = _weighted_candidates(node, steps_in, src.out.width + (0 if src.out.signed else 1), product)
             upstream = out_par[src.name]
             ok = [c for c in cands if c.cycles <= target_ii]
+            out_steps, out_ch = stream_shape(node.shape)
+
+            def total(c: Candidate, out_steps=out_steps, out_ch=out_ch, node=node, upstream=upstream) -> float:
+                """The products, plus what the lanes cost around them: each output lane is a lane of
+                the cast behind (~CAST_LANE_LUT), an input lane count other than the producer's a
+                converter; an output stream near the target would make the cast a bottleneck."""
+                near = out_steps * out_ch // c.fold.out_par > 0.75 * target_ii and node is not graph.output
+                return (c.cost + CAST_LANE_LUT * c.fold.out_par + (c.fold.in_par if c.fold.in_par != upstream else 0)
+                        + (10 * CAST_LANE_LUT if near else 0))
+
             if ok:
-                best = min(ok, key=lambda c: (round(c.cost), c.fold.in_par != upstream, c.fold.out_par, c.fold.in_par))
+                best = min(ok, key=lambda c: (round(total(c)), c.fold.in_par != upstream, c.fold.out_par, c.fold.in_par))
             else:  # the target is out of reach: the fastest, then the cheapest
                 fastest = min(c.cycles for c in cands)
                 best = min((c for c in cands if c.cycles == fastest), key=lambda c: c.cost)

@@ -65,7 +65,7 @@ def orchestrate(args) -> dict:
 
 
 # ------------------------------------------------------------------------------------- pynq environment
-def measure(folder: Path, frames: int) -> dict:
+def measure(folder: Path, frames: int, repeats: int = 5) -> dict:
     import numpy as np
 
     from hwgen.pynqsim import SimulatedBoard
@@ -77,12 +77,17 @@ def measure(folder: Path, frames: int) -> dict:
     vectors = np.load(folder / "test_vectors.npz")
     q = np.resize(vectors["q"], (frames,) + vectors["q"].shape[1:])
     ov.run(q[:32])                                    # warm-up
-    timing: list = []
-    sim0, reads0, writes0, polls0 = board.sim_seconds, board.register_reads, board.register_writes, board.fabric.polls
-    started = time.perf_counter()
-    ov.run(q, _timing=timing)
-    wall = time.perf_counter() - started
-    sim = board.sim_seconds - sim0
+    runs = []
+    for _ in range(repeats):                          # the machine is shared: keep the least disturbed run
+        timing: list = []
+        sim0, reads0, writes0, polls0 = board.sim_seconds, board.register_reads, board.register_writes, board.fabric.polls
+        started = time.perf_counter()
+        ov.run(q, _timing=timing)
+        wall = time.perf_counter() - started
+        sim = board.sim_seconds - sim0
+        runs.append((wall - sim, wall, sim, timing, board.register_reads - reads0, board.register_writes - writes0,
+                     board.fabric.polls - polls0))
+    _, wall, sim, timing, reads, writes, polls = min(runs, key=lambda r: r[0])
     pack, dma, unpack = (sum(t[i] for t in timing) for i in range(3))
     latency = ov.accelerator.get("LAST_CYCLES")
     mhz, source = ov.clock_mhz()
@@ -90,9 +95,12 @@ def measure(folder: Path, frames: int) -> dict:
     driver_us = (wall - sim) / frames * 1e6
     # the 8-bit fast path against float frames (quantised on the host) on the same frames
     floats = q.astype(np.float32) / 256.0
-    started = time.perf_counter()
-    ov._inputs(floats)
-    quantise_us = (time.perf_counter() - started) / frames * 1e6
+    quantise = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        ov._inputs(floats)
+        quantise.append(time.perf_counter() - started)
+    quantise_us = min(quantise) / frames * 1e6
     stream_lines = vectors["q"][:4].reshape(-1, ov.format.depth)
     hops = list(ov.stream(iter(stream_lines), hop=ov.format.time // 4))
     sim_hops = board.sim_seconds
@@ -106,15 +114,15 @@ def measure(folder: Path, frames: int) -> dict:
         "driver_on_this_machine": {
             "us_per_frame": driver_us, "pack_us": pack / frames * 1e6, "unpack_us": unpack / frames * 1e6,
             "dma_python_us": (dma - sim) / frames * 1e6, "quantise_float_frames_us": quantise_us,
-            "register_reads_per_frame": (board.register_reads - reads0) / frames,
-            "register_writes_per_frame": (board.register_writes - writes0) / frames,
-            "status_polls_per_frame": (board.fabric.polls - polls0) / frames,
+            "register_reads_per_frame": reads / frames, "register_writes_per_frame": writes / frames,
+            "status_polls_per_frame": polls / frames, "best_of": repeats,
             "ratio_to_accelerator": driver_us / accel_us,
         },
         "simulation": {"wall_s": wall, "sim_s": sim, "simulated_us_per_frame": sim / frames * 1e6},
         "stream": {"windows": len(hops), "median_latency_ms": float(np.median([h.latency_s for h in hops]) * 1e3),
                    "sim_s": sim_hops},
-        "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
+        "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
+                    "load_average_1min": os.getloadavg()[0], "cores": os.cpu_count()},
     }
 
 

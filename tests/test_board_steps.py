@@ -195,6 +195,9 @@ def test_board_steps_rtl_backend_with_a_stand_in_vivado(tmp_path, monkeypatch):
     vectors = np.load(build / "deploy" / "test_vectors.npz")
     assert vectors["q"].dtype == np.uint8 and vectors["expected_words"].shape == (4, 4)
     assert sorted(records["step_package"]["files"])[:3] == ["deploy/README.md", "deploy/hwgen.bit", "deploy/hwgen.hwh"]
+    files = records["step_package"]["files"]
+    assert {"deploy/hwgen.ipynb", "deploy/hwgen/runtime/driver.py", "deploy/hwgen/errors.py"} <= set(files)
+    assert meta["notebook"] == "hwgen.ipynb"
 
 
 @needs_tclsh

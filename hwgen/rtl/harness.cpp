@@ -11,6 +11,9 @@
 //   hw_pop(...)         output beats (32-bit tdata, tlast, the cycle each was accepted)
 //   hw_axil_read/write  one AXI4-Lite transaction (clocks until it completes)
 //   hw_cycle            the cycle counter; hw_in_cycles gives the cycle each input beat was accepted
+//   hw_out_limit(n)     m_axis_tready only while fewer than n output beats are queued (the simulated
+//                       board's DMA back-pressures the stream; -1, the default: no limit)
+//   hw_drop_input       forget the queued input beats (the simulated board's DMA was reset)
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -49,6 +52,7 @@ struct Sim {
     double idle = 0.0, stall = 0.0;
     uint64_t rng = 0x9E3779B97F4A7C15ull;
     bool driving = false;  // s_axis_tvalid is up with the head beat
+    int64_t out_limit = -1;  // m_axis_tready only while fewer output beats are queued (-1: always)
 };
 
 double uniform(Sim* s) {
@@ -91,7 +95,8 @@ void stream_cycle(Sim* s) {
         t->s_axis_tlast = s->in.front().last;
     }
     t->s_axis_tvalid = s->driving;
-    t->m_axis_tready = !(s->stall > 0 && uniform(s) < s->stall);
+    t->m_axis_tready = !(s->stall > 0 && uniform(s) < s->stall) &&
+                       (s->out_limit < 0 || static_cast<int64_t>(s->out.size()) < s->out_limit);
     t->ap_clk = 0;
     eval(s);
     bool in_fire = s->driving && t->s_axis_tready;
@@ -222,6 +227,14 @@ int64_t hw_in_cycles(void* h, uint64_t* cycles, int64_t max) {
 }
 
 uint64_t hw_cycle(void* h) { return static_cast<Sim*>(h)->cycle; }
+
+void hw_out_limit(void* h, int64_t n) { static_cast<Sim*>(h)->out_limit = n; }
+
+void hw_drop_input(void* h) {
+    Sim* s = static_cast<Sim*>(h);
+    s->in.clear();
+    s->driving = false;
+}
 
 // Clock n cycles with the streams idle (no input offered, output ready).
 void hw_step(void* h, int64_t n) {

@@ -222,6 +222,8 @@ class Accelerator:
         L.hw_axil_write.argtypes = [vp, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_int]
         L.hw_axil_write.restype = ctypes.c_int
         L.hw_data_bits.restype = ctypes.c_int
+        L.hw_out_limit.argtypes = [vp, i64]
+        L.hw_drop_input.argtypes = [vp]
 
     def close(self):
         if getattr(self, "handle", None):
@@ -296,6 +298,17 @@ class Accelerator:
         cycles = np.zeros(n, dtype=np.uint64)
         got = self.lib.hw_pop(self.handle, data.ctypes.data, last.ctypes.data, cycles.ctypes.data, n)
         return data[:got], last[:got], cycles[:got]
+
+    def limit_output(self, beats: int) -> None:
+        """m_axis_tready only while fewer than `beats` output beats are queued (-1: always ready)."""
+        self.lib.hw_out_limit(self.handle, int(beats))
+
+    def drop_input(self) -> None:
+        """Forget the input beats queued and not yet accepted."""
+        self.lib.hw_drop_input(self.handle)
+
+    def in_pending(self) -> int:
+        return int(self.lib.hw_in_pending(self.handle))
 
     def input_cycles(self, max_beats: int) -> np.ndarray:
         out = np.zeros(max_beats, dtype=np.uint64)

@@ -334,3 +334,14 @@ def test_real_vivado_packages_and_builds_the_rtl_placeholder(tmp_path):
     records = run_board(register(build, "pynq-z2", "rtl"))
     assert records["step_bitstream"]["timing"]["met"]
     assert (build / "deploy" / "hwgen.bit").stat().st_size > 100_000
+
+
+def test_quantize_takes_integer_frames_as_the_input_integers_of_any_width():
+    six = StreamFormat(time=4, depth=2, n_classes=3, in_bits=6, in_frac=6, logit_bits=22, logit_frac=14,
+                       data_width=64, graph_id=1)
+    ints = np.arange(8, dtype=np.uint8).reshape(1, 4, 2) * 9  # 0..63: the 6-bit input's whole range
+    assert np.array_equal(six.quantize(ints), ints)  # not rescaled as if they were fractions
+    assert np.array_equal(six.quantize(ints / 64.0), ints)  # floats in [0, 1) land on the same integers
+    with pytest.raises(ValueError, match="integer frames hold 0..64; the input integers are 0..63"):
+        six.quantize(ints + (ints == 63))
+    assert np.array_equal(FMT.quantize(np.full((1, 32, 8), 255, np.uint8)), np.full((1, 32, 8), 255))

@@ -160,11 +160,16 @@ class StreamFormat:
         """Float frames (N, T, D) in [0, 1] -> input integers: round half to even, clip to the type.
 
         The same arithmetic as the integer graph's input node (ap_ufixed<in_bits, in_bits-in_frac,
-        AP_RND_CONV, AP_SAT>); uint8 frames of an 8-bit, 8-fraction input are taken as they are.
+        AP_RND_CONV, AP_SAT>). Integer frames are the input integers already (as the driver takes them):
+        range-checked, never rescaled or wrapped.
         """
         x = np.asarray(x)
-        if x.dtype == np.uint8 and self.in_bits == 8 and self.in_frac == 8:
-            return x
+        if x.dtype.kind in "ui":
+            top = (1 << self.in_bits) - 1
+            if x.size and (x.min() < 0 or x.max() > top):
+                raise ValueError(f"integer frames hold {x.min()}..{x.max()}; the input integers are 0..{top} "
+                                 f"({self.in_bits} bits)")
+            return x if x.dtype == self.lane_dtype else x.astype(self.lane_dtype)
         q = np.rint(np.asarray(x, dtype=np.float64) * 2.0**self.in_frac)  # rint: half to even
         return np.clip(q, 0, (1 << self.in_bits) - 1).astype(self.lane_dtype)
 

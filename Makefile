@@ -58,7 +58,7 @@ demo: setup
 	$(VENV)/bin/hwgen demo --out demo
 
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	HWGEN_PYNQ_PYTHON=$(abspath $(PYNQ_PY)) $(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-pynq
 
 # The driver on the simulated board, and the notebook, in the pynq environment; the designs they load are

@@ -2,14 +2,14 @@
 
 The student's loss per example (y the label, s/t the student's/teacher's logits, T the temperature):
 
-    (1 - alpha) * CE(y, softmax(s)) + alpha * sum of the logit terms + at_weight * AT
+    (1 - alpha) * CE(y, softmax(s)) + alpha * (the logit term) + AT
 
 - `kd` (Hinton et al., 2015): T^2 * KL(softmax(t/T) || softmax(s/T));
 - `dkd` (decoupled KD, Zhao et al., 2022): T^2 * (dkd_alpha * TCKD + dkd_beta * NCKD), TCKD the KL of the
   binary (target, rest) probabilities, NCKD the KL among the non-target classes only;
 - `at` (attention transfer, Zagoruyko & Komodakis, 2017; feature-based): at each matched layer the
-  attention map q = mean over channels of f^2, a vector over time, L2-normalised; AT is the sum over the
-  matched layers of ||q_s - q_t||^2. The zoo's stages share their time lengths across architectures
+  attention map q = mean over channels of f^2, a vector over time, L2-normalised; AT is beta/2 times the
+  sum over the matched layers of the mean over time of (q_s - q_t)^2 (the paper's form, beta = 1000). The zoo's stages share their time lengths across architectures
   (same input pooling and stage pools), so the stage outputs `pool1..3` match for any teacher/student
   pair; channels may differ (no regressor is needed, unlike FitNets).
 
@@ -39,7 +39,7 @@ class DistillConfig:
     alpha: float = 0.9
     dkd_alpha: float = 1.0
     dkd_beta: float = 8.0
-    at_weight: float = 50.0
+    at_beta: float = 1000.0
     feature_layers: tuple[str, ...] = field(default=FEATURE_LAYERS)
 
     def __post_init__(self):
@@ -53,8 +53,8 @@ class DistillConfig:
             raise HwgenError(f"--temperature {self.temperature:g}: expected a positive number")
         if not 0 <= self.alpha <= 1:
             raise HwgenError(f"--alpha {self.alpha:g}: expected the distillation weight in [0, 1]")
-        if self.dkd_alpha < 0 or self.dkd_beta < 0 or self.at_weight < 0:
-            raise HwgenError("--dkd-alpha, --dkd-beta and --at-weight must be >= 0")
+        if self.dkd_alpha < 0 or self.dkd_beta < 0 or self.at_beta < 0:
+            raise HwgenError("--dkd-alpha, --dkd-beta and --at-beta must be >= 0")
 
     @property
     def logit_term(self) -> str | None:
@@ -114,14 +114,15 @@ def attention_map(features):
     return tf.math.l2_normalize(q, axis=-1)
 
 
-def at_term(student_features, teacher_maps):
-    """Sum over matched layers of ||q_s - q_t||^2, per example (teacher maps precomputed)."""
+def at_term(student_features, teacher_maps, beta: float):
+    """beta/2 * sum over matched layers of mean over time of (q_s - q_t)^2, per example (teacher maps
+    precomputed)."""
     import tensorflow as tf
 
     total = 0.0
     for f, qt in zip(student_features, teacher_maps, strict=True):
-        total += tf.reduce_sum(tf.square(attention_map(f) - qt), axis=-1)
-    return total
+        total += tf.reduce_mean(tf.square(attention_map(f) - qt), axis=-1)
+    return beta / 2 * total
 
 
 def distill_loss(cfg: DistillConfig | None, y, student_logits, student_features=(), teacher_logits=None,
@@ -137,7 +138,7 @@ def distill_loss(cfg: DistillConfig | None, y, student_logits, student_features=
                  dkd_term(student_logits, teacher_logits, y, cfg.temperature, cfg.dkd_alpha, cfg.dkd_beta))
         loss = (1.0 - cfg.alpha) * ce + cfg.alpha * logit
     if cfg.uses_features:
-        loss = loss + cfg.at_weight * at_term(student_features, teacher_maps)
+        loss = loss + at_term(student_features, teacher_maps, cfg.at_beta)
     return loss
 
 

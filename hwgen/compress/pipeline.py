@@ -55,7 +55,7 @@ class CompressConfig:
     alpha: float = 0.9
     dkd_alpha: float = 1.0
     dkd_beta: float = 8.0
-    at_weight: float = 50.0
+    at_beta: float = 1000.0
     epochs: int = 20                       # fine-tuning epochs
     learning_rate: float | None = None     # default: the run's learning rate / 3 (hwgen train's QAT rate)
     batch_size: int | None = None          # default: the run's
@@ -77,7 +77,7 @@ class CompressConfig:
             return None
         terms = tuple(t.strip() for t in (self.distill or "kd").split(",") if t.strip())
         return kd.DistillConfig(terms=terms, temperature=self.temperature, alpha=self.alpha,
-                                dkd_alpha=self.dkd_alpha, dkd_beta=self.dkd_beta, at_weight=self.at_weight)
+                                dkd_alpha=self.dkd_alpha, dkd_beta=self.dkd_beta, at_beta=self.at_beta)
 
     def check(self) -> None:
         """One-line errors for every bad option, before any work."""

@@ -159,7 +159,8 @@ def run_seed(task: str, seed: int, args, console) -> list[dict]:
         reuse = args.reuse
         for row in rows:  # the teacher first: its fitting reuse is every point's
             build = work / "build" / slug(row["point"])
-            row.update(hardware_figures(Path(row["run"]), build, board=args.board, reuse=reuse, csim=args.csim,
+            row.update(hardware_figures(Path(row["run"]), build, board=args.board, csim=args.csim,
+                                        reuse="auto" if reuse == "teacher" else reuse,
                                         resume=args.resume))
             if reuse == "teacher":
                 reuse = row["reuse"]
@@ -345,10 +346,13 @@ def plot(merged, path: Path) -> None:
             ax.set_xlabel(label)
             ax.set_ylabel("test accuracy % (mean, bar = seed spread)")
             ax.set_title(f"{task}")
-            handles, labels = ax.get_legend_handles_labels()
-            unique = dict(zip(labels, handles, strict=True))
-            ax.legend(unique.values(), unique.keys(), fontsize=7, loc="lower right")
-    fig.tight_layout()
+            ax.grid(True, which="both", lw=0.3, alpha=0.5)
+    legend = {}
+    for ax in axes.flat:
+        for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(text, handle)
+    fig.legend(legend.values(), legend.keys(), loc="lower center", ncol=len(legend), fontsize=8)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
@@ -361,7 +365,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="seed 0, 300 examples, short training")
     parser.add_argument("--tasks", default="lung,cardiac")
     parser.add_argument("--seeds", default=None, help="comma-separated (default 0,1,2; --quick 0)")
-    parser.add_argument("--hw-seeds", default="0", help="seeds whose runs get hardware figures ('all' or a list)")
+    parser.add_argument("--hw-seeds", default="0", help="seeds whose runs get hardware figures ('all', 'none' or a list)")
     parser.add_argument("--n", type=int, default=None, help="examples per task (default 600, --quick 300)")
     parser.add_argument("--float-epochs", type=int, default=None, help="baseline float epochs (default 30)")
     parser.add_argument("--qat-epochs", type=int, default=None, help="baseline QAT epochs (default 15)")
@@ -387,7 +391,8 @@ def main():
         plot(saved["results"], args.out.with_name(PLOT.name))
         return
     args.seeds = [int(s) for s in (args.seeds or ("0" if args.quick else "0,1,2")).split(",")]
-    args.hw_seeds = args.seeds if args.hw_seeds == "all" else [int(s) for s in args.hw_seeds.split(",")]
+    args.hw_seeds = (args.seeds if args.hw_seeds == "all" else [] if args.hw_seeds == "none"
+                     else [int(s) for s in args.hw_seeds.split(",")])
     args.n = args.n or (300 if args.quick else 600)
     args.float_epochs = args.float_epochs or (10 if args.quick else 30)
     args.qat_epochs = args.qat_epochs or (5 if args.quick else 15)

@@ -73,6 +73,28 @@ def test_channel_slimming_and_low_rank_change_the_layers_and_match_golden_in_csi
     assert records["step_export"]["cost"]["macs"] == _metrics(out)["after"]["macs"]
 
 
+def test_slimming_folds_exactly_and_a_removed_channel_leaves_its_mean_in_the_next_bias():
+    from hwgen.compress import prune
+
+    model = models.build("cnn", (32, 16), 3, bits=None, kernel=3, width=0.5)  # float: no rounding in the way
+    x = np.random.default_rng(2).random((16, 32, 16)).astype(np.float32)
+    slim = prune.insert_batch_norm(model, x, l1=0.01)
+    np.testing.assert_allclose(slim.model.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)  # identity
+    gate = slim.model.get_layer("b3" + prune.GATE_SUFFIX)
+    h = gate.h.numpy()
+    h[[1, 4, 5]] = 0.0  # three b3 channels become constants (relu(beta)), then gap, then the logits
+    gate.h.assign(h)
+    full = {n: np.arange(slim.model.get_layer(n).output_shape[-1]) for n in slim.layers}
+    keep = full | {"b3": np.setdiff1d(full["b3"], [1, 4, 5])}
+    small = prune.fold_and_remove(slim, keep)
+    assert small.get_layer("b3").filters == len(full["b3"]) - 3 and small.get_layer("logits").kernel.shape[0] == len(full["b3"]) - 3
+    assert not any(type(layer).__name__ == "BatchNormalization" for layer in small.layers)
+    np.testing.assert_allclose(small.predict(x, verbose=0), slim.model.predict(x, verbose=0), atol=1e-5)
+    importance = {"a": np.array([0.9, 0.1, 0.5]), "b": np.array([0.2, 0.05, 0.3, 0.8])}
+    chosen, _ = prune.select_channels(importance, 0.5, min_keep=1)
+    assert {k: v.tolist() for k, v in chosen.items()} == {"a": [0, 2], "b": [3]}  # the 3 (of 7) smallest go
+
+
 def test_low_rank_reconstruction_error_falls_with_rank(runs):
     layer = models.load(runs["cnn"]).get_layer("b3")
     for matrix in (lowrank.layer_matrix(layer), np.random.default_rng(0).normal(size=(24, 10))):
@@ -160,6 +182,7 @@ def _cli(args, capsys):
     (["--rank", "0"], "--rank 0: expected a whole number >= 1"),
     (["--low-rank", "0.9", "--rank", "2"], "exactly one of --low-rank"),
     (["--distill", "kd"], "distillation needs a teacher"),
+    (["--reinit"], "needs --distill-from"),
     ([], "nothing to do"),
 ])
 def test_bad_options_are_one_line_errors(runs, capsys, options, message):

@@ -17,7 +17,7 @@ def compress(
                                           "weights, e.g. 0.5 (power-of-two layers have no zero: skipped)."),
     prune_channels: Optional[float] = typer.Option(None, help="Structured pruning by network slimming: remove "
                                                    "this share of the prunable channels, e.g. 0.5."),
-    slim_l1: float = typer.Option(1e-3, help="Slimming: L1 weight on the batch-norm scales."),
+    slim_l1: float = typer.Option(1e-2, help="Slimming: L1 weight on the channel gates (batch-norm scales)."),
     slim_epochs: int = typer.Option(10, help="Slimming: epochs of sparsity training before channels go."),
     low_rank: Optional[float] = typer.Option(None, help="Low-rank (SVD): keep this energy fraction per layer, "
                                              "e.g. 0.9."),
@@ -26,6 +26,9 @@ def compress(
     rank_layers: Optional[str] = typer.Option(None, help="Comma-separated layers to factorise (default: every "
                                               "conv, pointwise and dense layer where it saves weights)."),
     distill_from: Optional[Path] = typer.Option(None, help="Teacher run: distil it into this run's model."),
+    reinit: bool = typer.Option(False, "--reinit", help="Distillation: train the student afresh (float, then "
+                                "QAT, both under distillation) instead of fine-tuning its trained weights."),
+    float_epochs: int = typer.Option(20, help="With --reinit: float training epochs."),
     distill: Optional[str] = typer.Option(None, help="Distillation terms, comma-separated: kd (Hinton), dkd "
                                           "(decoupled), at (attention transfer); default kd."),
     temperature: float = typer.Option(4.0, help="Distillation temperature."),
@@ -47,7 +50,8 @@ def compress(
         run=str(run), out=str(out), prune=prune, prune_channels=prune_channels, slim_l1=slim_l1,
         slim_epochs=slim_epochs, low_rank=low_rank, rank=rank, rank_budget=rank_budget,
         rank_layers=[n.strip() for n in rank_layers.split(",") if n.strip()] if rank_layers else None,
-        teacher=str(distill_from) if distill_from else None, distill=distill, temperature=temperature, alpha=alpha,
+        teacher=str(distill_from) if distill_from else None, reinit=reinit, float_epochs=float_epochs,
+        distill=distill, temperature=temperature, alpha=alpha,
         dkd_alpha=dkd_alpha, dkd_beta=dkd_beta, at_beta=at_beta, epochs=epochs, learning_rate=lr,
         batch_size=batch_size, patience=patience, seed=seed, force=force,
     )

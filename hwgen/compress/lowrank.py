@@ -11,7 +11,8 @@ reshape, no bias) and its pointwise half, which is factorised. The second layer 
 the first is `<name>_lr`. Both keep the original kernel quantizer (QAT stays on at the same bits); the
 intermediate has no activation (the integer graph types it like a separable convolution's middle).
 
-Parameters go from k*C*F to r*(k*C + F), so a layer is factorised only when that is smaller. The rank is
+Parameters go from k*C*F to r*(k*C + F), so a layer is factorised only when that is smaller. The logits
+layer is factorised only when named (its rank bounds how many classes it can tell apart). The rank is
 chosen per layer by one of: an energy fraction (the smallest r whose singular values keep that share of
 sum(sigma^2)), a budget (the largest r within that share of the layer's weights), or a fixed rank.
 The factors are balanced per component (A's column and B's row get equal largest magnitudes) so neither
@@ -98,6 +99,8 @@ def factorise(model, rule: RankRule, layers: list[str] | None = None):
     """`model` with the chosen layers factorised; returns (model, {layer: record}) where a record says the
     rank, the energy kept, the relative error and the parameters before and after (or why it was kept)."""
     candidates = [layer.name for layer in model.layers if type(layer).__name__ in FACTORISABLE]
+    if not layers:  # a rank-r logits layer can only place the classes in an r-dimensional subspace
+        candidates = [n for n in candidates if n != surgery.output_layer(model)]
     if layers:
         unknown = [n for n in layers if n not in candidates]
         if unknown:

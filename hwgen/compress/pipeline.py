@@ -43,13 +43,15 @@ class CompressConfig:
     out: str = ""
     prune: float | None = None             # unstructured: target share of zero weights
     prune_channels: float | None = None    # network slimming: share of the prunable channels removed
-    slim_l1: float = 1e-3                  # L1 weight on the (layer-normalised) batch-norm scales
+    slim_l1: float = 1e-2                  # L1 weight on the channel gates (batch-norm scales, initially 1)
     slim_epochs: int = 10
     low_rank: float | None = None          # SVD: energy fraction kept per layer ...
     rank: int | None = None                # ... or a fixed rank ...
     rank_budget: float | None = None       # ... or a share of each layer's weights
     rank_layers: list[str] | None = None   # default: every factorisable layer where it saves weights
     teacher: str | None = None             # teacher run directory
+    reinit: bool = False                   # the student starts afresh: float, then QAT, both under distillation
+    float_epochs: int = 20                 # with reinit: float pre-training epochs
     distill: str | None = None             # comma list of kd, dkd, at (default kd with a teacher)
     temperature: float = 4.0
     alpha: float = 0.9
@@ -87,12 +89,16 @@ class CompressConfig:
         pruning.check_fraction(self.prune_channels, "--prune-channels", allow_zero=False)
         rule = self.rank_rule()
         self.distill_config()
+        if self.reinit and self.teacher is None:
+            raise HwgenError("--reinit trains the student afresh under distillation: it needs --distill-from RUN")
         if self.prune is None and self.prune_channels is None and rule is None and self.teacher is None:
             raise HwgenError("nothing to do: give --prune, --prune-channels, --low-rank/--rank/--rank-budget "
                              "and/or --distill-from TEACHER_RUN")
         if self.epochs < 0 or (self.prune is not None and self.epochs < 2):
             raise HwgenError(f"--epochs {self.epochs}: expected >= 0 (>= 2 with --prune: sparsity rises during "
                              "fine-tuning, then holds)")
+        if self.reinit and self.float_epochs < 1:
+            raise HwgenError(f"--float-epochs {self.float_epochs}: --reinit needs >= 1 epoch of float training")
         if self.prune_channels is not None and self.slim_epochs < 1:
             raise HwgenError(f"--slim-epochs {self.slim_epochs}: channel slimming needs >= 1 epoch of sparsity training")
         if self.slim_l1 < 0:
@@ -113,7 +119,7 @@ class CompressConfig:
         if self.prune is not None:
             names.append(f"prune{self.prune:g}")
         if self.teacher is not None:
-            names.append(f"distill({self.distill or 'kd'})")
+            names.append(f"distill({self.distill or 'kd'}{', from scratch' if self.reinit else ''})")
         return names
 
 
@@ -160,7 +166,7 @@ def check_teacher(student, teacher) -> None:
 
 
 def _train(model, data, cfg: CompressConfig, run_cfg: dict, *, epochs: int, label: str, distill_cfg, teacher_t,
-           prune: float | None = None, early_stop: bool = True):
+           prune: float | None = None, early_stop: bool = True, lr: float | None = None):
     """Fit `model` (in place, or its pruned copy) on the run's training split. Returns (model, history)."""
     import tensorflow as tf
 
@@ -169,7 +175,7 @@ def _train(model, data, cfg: CompressConfig, run_cfg: dict, *, epochs: int, labe
 
     x_train, y_train = data.train
     batch = int(cfg.batch_size or run_cfg.get("batch_size", 32))
-    lr = float(cfg.learning_rate or run_cfg.get("learning_rate", 2e-3) / 3)
+    lr = float(lr or cfg.learning_rate or run_cfg.get("learning_rate", 2e-3) / 3)
     steps = math.ceil(len(x_train) / batch)
     ramp = max(1, int(round(PRUNE_RAMP * epochs)))
     trained = pruning.wrap_for_pruning(model, prune, ramp * steps) if prune is not None else model
@@ -254,6 +260,9 @@ def compress_run(cfg: CompressConfig, console=None) -> Path:
         teacher_t, record["teacher"] = _teacher_targets(teacher_run, data, distill_cfg)
         record["distill"] = asdict(distill_cfg)
     phases = []
+    if cfg.reinit:
+        model, history = _fresh_student(run_cfg, data, cfg, distill_cfg, teacher_t)
+        phases.append(("float", history))
     if cfg.prune_channels is not None:
         model, record["slim"], history = _slim(model, data, cfg, run_cfg, distill_cfg, teacher_t)
         phases.append(("slimming", history))
@@ -282,6 +291,28 @@ def compress_run(cfg: CompressConfig, console=None) -> Path:
         shutil.rmtree(out)
     _write(out, source, cfg, model, metrics, data, phases, seed)
     return out
+
+
+def _fresh_student(run_cfg: dict, data, cfg: CompressConfig, distill_cfg, teacher_t):
+    """The run's architecture from a data-scaled start, trained in float under distillation; returns its
+    QAT twin holding the float weights (the fine-tuning phase then trains it, as `hwgen train
+    --qat-from-float` does)."""
+    from hwgen import models
+    from hwgen.train import INIT_BATCH
+
+    if run_cfg.get("shift_training", "q") != "q" or run_cfg.get("bits") is None:
+        raise HwgenError("--reinit rebuilds QAT models trained in Q mode (hwgen train's default); this run used "
+                         f"shift_training={run_cfg.get('shift_training')!r}, bits={run_cfg.get('bits')!r}")
+    name, shape, n = run_cfg["model"], tuple(data.x.shape[1:]), len(data.classes)
+    model_cfg = dict(run_cfg.get("model_cfg") or {})
+    float_model = models.build(name, shape, n, bits=None, **model_cfg)
+    models.scale_to_data(float_model, data.train[0][:INIT_BATCH])
+    float_model, history = _train(float_model, data, cfg, run_cfg, epochs=cfg.float_epochs,
+                                  label=f"{name} float under distillation", distill_cfg=distill_cfg,
+                                  teacher_t=teacher_t, lr=float(run_cfg.get("learning_rate", 2e-3)))
+    model = models.build(name, shape, n, bits=run_cfg["bits"], **model_cfg)
+    model.set_weights(float_model.get_weights())
+    return model, history
 
 
 def _slim(model, data, cfg: CompressConfig, run_cfg, distill_cfg, teacher_t):

@@ -8,21 +8,22 @@ the model is saved, so the run holds a plain QKeras model whose quantized kernel
 (quantized_bits maps 0 to 0). Power-of-two layers are skipped: quantized_po2 has no zero (it maps 0 to
 its smallest magnitude), so masking them would change nothing in the exported weights.
 
-Structured (network slimming, Liu et al., 2017): the zoo has no batch norm, so a BatchNormalization is
-inserted after every prunable convolution, initialised to the identity on training examples (gamma =
-the channel's standard deviation, beta = its mean), and trained with an L1 penalty on gamma. A channel's
-importance is |gamma| over its layer's mean initial gamma (so layers are comparable, as with slimming's
-unit-initialised scales); the globally least important fraction of channels is removed (each layer keeps
-at least `MIN_CHANNELS`), the batch norms are folded into their convolutions' kernels and biases, and a
-smaller, batch-norm-free model is rebuilt with the kept channels (consumers' input channels sliced to
-match). Convolutions whose channels meet a residual Add (mobilenet's stem and projections of equal width)
-or make the logits are not pruned. A removed channel's constant output (relu(beta) when gamma ~ 0) is not
-compensated in the next layer's bias; fine-tuning follows.
+Structured (network slimming, Liu et al., 2017): the zoo has no batch norm, so one is inserted after every
+prunable convolution: a BatchNormalization (normalisation only) and a `ChannelGate` y = g * s0 * z_hat + beta,
+s0 the channel's initial standard deviation and beta its mean, so the pair starts as the identity on
+training examples and the gate g (network slimming's gamma, in units of s0) starts at 1 in every layer,
+which makes gates of different layers comparable. Sparsity training adds an L1 penalty on the gates; the
+globally smallest `fraction` of |g| is removed (each layer keeps at least `MIN_CHANNELS`), the batch norm and
+gate are folded into their convolution's kernel and bias, and a smaller, batch-norm-free model is rebuilt
+with the kept channels. A removed channel still had a mean (relu(beta) when g ~ 0): its mean input to each
+consumer, measured on calibration examples, is folded into that consumer's bias ("mean replacement"), and
+the consumer's input channels are sliced to match. Convolutions whose channels meet a residual Add
+(mobilenet's stem and equal-width projections) or make the logits are not pruned.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,6 +34,12 @@ PRUNABLE = ("QConv1D", "QSeparableConv1D", "QDepthwiseConv2D", "QDense")
 SLIMMABLE = ("QConv1D", "QSeparableConv1D")
 MIN_CHANNELS = 2
 BN_SUFFIX = "_bn"
+GATE_SUFFIX = "_gate"
+BN_EPSILON = 1e-3
+# The gates train GATE_LR_MULTIPLIER times faster than the weights (g = h * multiplier, h trained): with Adam
+# every weight moves about one learning rate per step, and a gate must be able to cross from 1 to 0 in the
+# few hundred steps of sparsity training.
+GATE_LR_MULTIPLIER = 30.0
 
 
 # ---------------------------------------------------------------- unstructured
@@ -122,30 +129,56 @@ def slimmable_layers(model) -> list[str]:
 
 @dataclass
 class Slimming:
-    """A model with batch norms inserted for sparsity training, and what selection needs to know."""
+    """A model with batch norms and channel gates inserted for sparsity training."""
 
     model: object
     layers: list[str]
-    scale: dict[str, float] = field(default_factory=dict)  # mean initial gamma per layer
+    x_calib: np.ndarray
+
+
+def _gate_class():
+    """The scale-and-shift half of a batch norm, with the scale as a gate g = h * multiplier, g = 1 at the start
+    (dimensionless, so gates of different layers compare), times the channel's initial standard deviation."""
+    import tensorflow as tf
+
+    class ChannelGate(tf.keras.layers.Layer):
+        def __init__(self, std, mean, l1: float, multiplier: float = GATE_LR_MULTIPLIER, **kwargs):
+            super().__init__(**kwargs)
+            self.std = np.asarray(std, np.float32)
+            self.mean = np.asarray(mean, np.float32)
+            self.l1, self.multiplier = float(l1), float(multiplier)
+
+        def build(self, input_shape):
+            channels = int(input_shape[-1])
+            self.h = self.add_weight(name="h", shape=(channels,), initializer=tf.keras.initializers.Constant(
+                1.0 / self.multiplier), regularizer=tf.keras.regularizers.L1(self.l1 * self.multiplier))
+            self.beta = self.add_weight(name="beta", shape=(channels,),
+                                        initializer=tf.keras.initializers.Constant(self.mean))
+
+        def call(self, x):
+            return x * (self.h * self.multiplier * self.std) + self.beta
+
+        def gates(self) -> np.ndarray:
+            return self.h.numpy() * self.multiplier
+
+        def get_config(self):  # for surgery.rewrite's walk (the gated model is never saved)
+            return super().get_config() | {"std": self.std.tolist(), "mean": self.mean.tolist(), "l1": self.l1,
+                                           "multiplier": self.multiplier}
+
+    return ChannelGate
 
 
 def insert_batch_norm(model, x_calib: np.ndarray, l1: float) -> Slimming:
-    """`model` with a BatchNormalization after each slimmable convolution, starting as the identity on
-    `x_calib`, with an L1 penalty of `l1` on gamma (relative to the layer's mean initial gamma)."""
+    """`model` with a batch norm (normalisation only) and a `ChannelGate` after each slimmable convolution,
+    together the identity on `x_calib` at the start, with an L1 penalty of `l1` on the gates."""
     import tensorflow as tf
 
     names = slimmable_layers(model)
     if not names:
         raise ModelError(f"model {model.name!r} has no convolution whose channels can be removed "
                          "(every one feeds a residual Add or the logits)")
-    probe = tf.keras.Model(model.inputs, [model.get_layer(n).output for n in names])
-    outputs = probe.predict(x_calib, verbose=0, batch_size=256)
-    outputs = outputs if isinstance(outputs, list) else [outputs]
-    stats = {}
-    for name, out in zip(names, outputs, strict=True):
-        flat = out.reshape(-1, out.shape[-1]).astype(np.float64)
-        stats[name] = (flat.mean(0), flat.var(0))
-    scale = {}
+    stats = {n: (m.mean(0), m.var(0)) for n, m in zip(names, _flat_outputs(model, names, x_calib), strict=True)}
+    gate = _gate_class()
 
     def edit(layer, args, sources):
         if layer.name not in stats:
@@ -154,21 +187,28 @@ def insert_batch_norm(model, x_calib: np.ndarray, l1: float) -> Slimming:
         out = surgery.call(new, args)
         new.set_weights(layer.get_weights())
         mean, var = stats[layer.name]
-        bn = tf.keras.layers.BatchNormalization(epsilon=1e-3, momentum=0.9, name=f"{layer.name}{BN_SUFFIX}")
-        std = np.sqrt(var + bn.epsilon)
-        scale[layer.name] = float(std.mean())
-        bn.gamma_regularizer = tf.keras.regularizers.L1(float(l1) / scale[layer.name])
+        bn = tf.keras.layers.BatchNormalization(epsilon=BN_EPSILON, momentum=0.9, center=False, scale=False,
+                                                name=f"{layer.name}{BN_SUFFIX}")
         out = bn(out)
-        bn.set_weights([std.astype(np.float32), mean.astype(np.float32), mean.astype(np.float32),
-                        var.astype(np.float32)])
-        return out
+        bn.set_weights([mean.astype(np.float32), var.astype(np.float32)])
+        return gate(np.sqrt(var + BN_EPSILON), mean, l1, name=f"{layer.name}{GATE_SUFFIX}")(out)
 
-    with_bn = surgery.rewrite(model, edit)
-    return Slimming(with_bn, names, scale)
+    return Slimming(surgery.rewrite(model, edit), names, x_calib)
+
+
+def _flat_outputs(model, names, x) -> list[np.ndarray]:
+    """Each named layer's output on x as (examples * positions, channels) float64."""
+    import tensorflow as tf
+
+    outputs = tf.keras.Model(model.inputs, [model.get_layer(n).output for n in names]).predict(
+        x, verbose=0, batch_size=256)
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    return [o.reshape(-1, o.shape[-1]).astype(np.float64) for o in outputs]
 
 
 def channel_importance(slim: Slimming) -> dict[str, np.ndarray]:
-    return {n: np.abs(slim.model.get_layer(n + BN_SUFFIX).get_weights()[0]) / slim.scale[n] for n in slim.layers}
+    """|gate| per channel (1 at the start of sparsity training)."""
+    return {n: np.abs(slim.model.get_layer(n + GATE_SUFFIX).gates()) for n in slim.layers}
 
 
 def select_channels(importance: dict[str, np.ndarray], fraction: float, min_keep: int = MIN_CHANNELS):
@@ -187,23 +227,25 @@ def select_channels(importance: dict[str, np.ndarray], fraction: float, min_keep
 
 
 def fold_and_remove(slim: Slimming, keep: dict[str, np.ndarray]):
-    """The batch-norm-free model: each batch norm folded into its convolution, the channels not in `keep`
-    removed, and every consumer's input channels sliced to match."""
+    """The batch-norm-free model: each batch norm and gate folded into its convolution, the channels not in
+    `keep` removed (their mean input, measured on the calibration examples, folded into each consumer's
+    bias), and every consumer's input channels sliced to match."""
     model = slim.model
+    mixing = [layer.name for layer in model.layers if type(layer).__name__ in surgery.CHANNEL_MIXING]
+    input_means = _input_means(model, mixing, slim.x_calib)
     masks: dict[str, np.ndarray | None] = {}  # layer -> kept channels of its output (original indices)
 
     def channels(name: str) -> int:
-        shape = model.get_layer(name).output_shape
-        return int(shape[-1])
+        return int(model.get_layer(name).output_shape[-1])
 
     def edit(layer, args, sources):
         kind = type(layer).__name__
         in_mask = masks.get(sources[0]) if sources else None
-        if kind == "BatchNormalization":
-            if not layer.name.endswith(BN_SUFFIX) or layer.name[:-len(BN_SUFFIX)] not in keep:
-                raise ModelError(f"layer {layer.name!r}: only the batch norms slimming inserted can be folded")
+        if layer.name.endswith((BN_SUFFIX, GATE_SUFFIX)) and layer.name.rsplit("_", 1)[0] in keep:
             masks[layer.name] = masks[sources[0]]
-            return args[0]
+            return args[0]  # folded into the convolution before it
+        if kind == "BatchNormalization":
+            raise ModelError(f"layer {layer.name!r}: only the batch norms slimming inserted can be folded")
         if kind == "Concatenate":
             parts = [masks.get(s) if masks.get(s) is not None else np.arange(channels(s)) for s in sources]
             offsets = np.cumsum([0] + [channels(s) for s in sources[:-1]])
@@ -216,7 +258,13 @@ def fold_and_remove(slim: Slimming, keep: dict[str, np.ndarray]):
             masks[layer.name] = None
             return None
         if kind in surgery.CHANNEL_MIXING:
-            return _rebuild_mixing(layer, args, in_mask, keep.get(layer.name), _folded_bn(model, layer.name), masks)
+            weights = layer.get_weights()
+            if in_mask is not None:
+                weights = compensate_removed_inputs(layer, weights, input_means[layer.name], in_mask)
+            if layer.name in keep:
+                weights = fold_gate(layer, weights, model.get_layer(layer.name + BN_SUFFIX),
+                                    model.get_layer(layer.name + GATE_SUFFIX))
+            return _rebuild_mixing(layer, args, weights, in_mask, keep.get(layer.name), masks)
         masks[layer.name] = in_mask
         if in_mask is None:
             return None
@@ -236,17 +284,37 @@ def fold_and_remove(slim: Slimming, keep: dict[str, np.ndarray]):
     return surgery.rewrite(model, edit)
 
 
-def _folded_bn(model, name: str):
-    try:
-        return model.get_layer(name + BN_SUFFIX)
-    except ValueError:
-        return None
+def _input_means(model, names, x) -> dict[str, np.ndarray]:
+    """Mean input (over examples and positions) per channel of each named layer."""
+    import tensorflow as tf
+
+    outputs = tf.keras.Model(model.inputs, [model.get_layer(n).input for n in names]).predict(
+        x, verbose=0, batch_size=256)
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    return {n: o.reshape(-1, o.shape[-1]).astype(np.float64).mean(0) for n, o in zip(names, outputs, strict=True)}
 
 
-def _rebuild_mixing(layer, args, in_mask, keep_out, bn, masks):
-    weights = layer.get_weights()
-    if bn is not None:
-        weights = fold_batch_norm(layer, weights, bn)
+def compensate_removed_inputs(layer, weights: list[np.ndarray], means: np.ndarray, kept: np.ndarray) -> list:
+    """`layer`'s weights with the removed input channels replaced by their mean, folded into the bias."""
+    kind = type(layer).__name__
+    names = [w.name.split("/")[-1].split(":")[0] for w in layer.weights]
+    values = dict(zip(names, weights, strict=True))
+    if "bias" not in values:
+        raise ModelError(f"layer {layer.name!r} has no bias to take its removed inputs' mean")
+    removed = np.setdiff1d(np.arange(len(means)), kept)
+    m = means[removed]
+    if kind == "QConv1D":  # (k, C, F): a constant input adds sum over taps
+        shift = np.einsum("c,kcf->f", m, values["kernel"][:, removed])
+    elif kind == "QSeparableConv1D":  # depthwise (k, C, 1) then pointwise (1, C, F)
+        through_dw = m * values["depthwise_kernel"][:, removed, 0].sum(0)
+        shift = through_dw @ values["pointwise_kernel"][0, removed]
+    else:  # QDense (C, F)
+        shift = m @ values["kernel"][removed]
+    values["bias"] = (values["bias"] + shift).astype(np.float32)
+    return [values[n] for n in names]
+
+
+def _rebuild_mixing(layer, args, weights, in_mask, keep_out, masks):
     weights = surgery.slice_channels(layer, weights, in_mask, keep_out)
     config = layer.get_config()
     if keep_out is not None:
@@ -258,10 +326,11 @@ def _rebuild_mixing(layer, args, in_mask, keep_out, bn, masks):
     return out
 
 
-def fold_batch_norm(layer, weights: list[np.ndarray], bn) -> list[np.ndarray]:
-    """Kernel and bias of `layer` with the (inference-mode) batch norm that follows it folded in."""
-    gamma, beta, mean, var = bn.get_weights()
-    scale = gamma / np.sqrt(var + bn.epsilon)
+def fold_gate(layer, weights: list[np.ndarray], bn, gate) -> list[np.ndarray]:
+    """Kernel and bias of `layer` with the (inference-mode) batch norm and gate after it folded in."""
+    mean, var = bn.get_weights()
+    scale = gate.gates() * gate.std / np.sqrt(var + bn.epsilon)
+    beta = gate.beta.numpy()
     names = [w.name.split("/")[-1].split(":")[0] for w in layer.weights]
     if "bias" not in names:
         raise ModelError(f"layer {layer.name!r} has no bias to fold its batch norm into")

@@ -158,9 +158,10 @@ def test_distillation_across_architectures_and_prediction_from_the_new_run(runs)
     from hwgen.train import predict
 
     out = compress_run(CompressConfig(run=str(runs["shift"]), out=str(runs["root"] / "kd"), teacher=str(runs["cnn"]),
-                                      distill="dkd,at", **QUICK))
+                                      distill="dkd,at", reinit=True, float_epochs=1, **QUICK))
     metrics = _metrics(out)
     record = metrics["compression"]
+    assert metrics["epochs_run"]["float"] == 1  # a fresh student: float under distillation, then QAT
     assert record["teacher"]["model"] == "cnn" and record["distill"]["terms"] == ["dkd", "at"]
     assert metrics["model"] == "shiftcnn" and metrics["after"]["shift_macs"] == metrics["after"]["macs"] > 0
     x = np.load(out / "test.npz")["x"]

@@ -306,7 +306,7 @@ def print_tables(merged, goal, settings, console) -> None:
             d = g.get(f"{student}_distill_goal")
             if d:
                 console.print(f"{task} distillation goal {student}: baseline {d['baseline_accuracy']}, same "
-                              f"fine-tune without teacher {d['control_accuracy']}, best "
+                              f"fine-tune without teacher {d.get('control_accuracy')}, best "
                               f"{d['best_point']} {d['best_accuracy']:.3f}, {d['points_below_teacher']} points below "
                               f"cnn -> {'met' if d['met'] else 'NOT met'}")
     console.print(f"settings: {settings}")

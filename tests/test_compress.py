@@ -95,6 +95,27 @@ def test_slimming_folds_exactly_and_a_removed_channel_leaves_its_mean_in_the_nex
     assert {k: v.tolist() for k, v in chosen.items()} == {"a": [0, 2], "b": [3]}  # the 3 (of 7) smallest go
 
 
+@pytest.mark.parametrize("name", ["dscnn", "mobilenet", "ghostnet", "firenet"])
+def test_slimming_and_low_rank_handle_every_zoo_block(name):
+    """Separable, inverted residual (Add), ghost and fire (Concatenate) blocks: folding is exact, removal slices
+    every consumer consistently, and both results export to the integer graph."""
+    from hwgen.compress import prune
+
+    model = models.build(name, (32, 16), 3, bits=None, kernel=3, width=0.5)
+    x = np.random.default_rng(3).random((8, 32, 16)).astype(np.float32)
+    slim = prune.insert_batch_norm(model, x, l1=0.01)
+    full = {n: np.arange(slim.model.get_layer(n).output_shape[-1]) for n in slim.layers}
+    np.testing.assert_allclose(prune.fold_and_remove(slim, full).predict(x, verbose=0), model.predict(x, verbose=0),
+                               atol=1e-5)
+    if name == "mobilenet":  # the stem and b1's projection meet b1's residual Add: never pruned
+        assert "stem" not in slim.layers and "b1_proj" not in slim.layers and "b2_proj" in slim.layers
+    quantized = models.build(name, (32, 16), 3, bits=8, kernel=3, width=0.5)
+    slim = prune.insert_batch_norm(quantized, x, l1=0.01)
+    keep, _ = prune.select_channels({n: np.random.default_rng(4).random(len(v)) for n, v in full.items()}, 0.5)
+    for variant in (prune.fold_and_remove(slim, keep), lowrank.factorise(quantized, lowrank.RankRule(rank=2))[0]):
+        assert cost.graph_cost(to_graph(variant))["totals"]["params"] < quantized.count_params()
+
+
 def test_low_rank_reconstruction_error_falls_with_rank(runs):
     layer = models.load(runs["cnn"]).get_layer("b3")
     for matrix in (lowrank.layer_matrix(layer), np.random.default_rng(0).normal(size=(24, 10))):

@@ -3,6 +3,7 @@ slimming and low-rank change the layers and still convert bit-exactly (graph vs 
 falls with rank, the distillation losses reduce to what they should, and bad options are one-line errors."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -46,6 +47,21 @@ def test_pruning_reaches_its_sparsity_and_the_exported_graph_holds_the_zeros(run
         if row["weights"]:
             assert row["zero_weights"] >= int(0.6 * row["weights"]) - 1, row["name"]
     assert metrics["after"]["nonzero_macs"] < 0.5 * metrics["before"]["nonzero_macs"]
+    # the generated hls4ml project declares each layer's zeros: multiplier_limit = ceil(n / reuse) - n_zeros / reuse
+    from hwgen.builder import BuildConfig, run_build
+
+    records = run_build(BuildConfig(out=str(runs["root"] / "build-pruned"), source=str(out)), stop="convert_hls")
+    parameters = (runs["root"] / "build-pruned" / "hls" / "hls4ml_prj" / "firmware" / "parameters.h").read_text()
+    declared = {int(v) for v in re.findall(r"n_zeros = (\d+);", parameters)}
+    node_zeros = {r["name"]: r["zero_weights"] for r in cost.graph_cost(graph)["layers"] if r["weights"]}
+    assert all(z in declared for z in node_zeros.values()), (node_zeros, declared)
+    report = json.loads((runs["root"] / "build-pruned" / "hls" / "report.json").read_text())
+    assert records["step_convert_hls"]["macs"] == metrics["after"]["macs"]
+    reuse = report["reuse"]
+    for row in report["layers"]:  # the estimate counts non-zero multipliers only
+        if row["layer"] in node_zeros and row["est_dsp"]:
+            weights = next(r["weights"] for r in cost.graph_cost(graph)["layers"] if r["name"] == row["layer"])
+            assert row["est_dsp"] == -(-(weights - node_zeros[row["layer"]]) // reuse)
     assert metrics["after"]["macs"] == metrics["before"]["macs"]  # the dense arithmetic is still all there
     assert set(metrics["before"]) >= {"accuracy", "params", "macs", "weight_bits", "zero_weights"}
     for name in ("model.h5", "config.json", "preprocess.json", "split.json", "test.npz", "calib.npz",

@@ -111,7 +111,8 @@ def hardware_figures(run_dir: Path, build_dir: Path, *, board: str, reuse, csim:
     from hwgen.builder import BuildConfig, run_build
 
     report_file, csim_file = build_dir / "hls" / "report.json", build_dir / "hls" / "csim.json"
-    if not (resume and report_file.is_file() and (csim_file.is_file() or not csim)):
+    fresh = report_file.is_file() and report_file.stat().st_mtime > (run_dir / "model.h5").stat().st_mtime
+    if not (resume and fresh and (csim_file.is_file() or not csim)):
         cfg = BuildConfig(out=str(build_dir), source=str(run_dir), board=board, reuse=reuse)
         run_build(cfg, stop="csim" if csim else "convert_hls", force=True)
     report = json.loads(report_file.read_text())

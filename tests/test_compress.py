@@ -106,9 +106,12 @@ def test_slimming_folds_exactly_and_a_removed_channel_leaves_its_mean_in_the_nex
     assert small.get_layer("b3").filters == len(full["b3"]) - 3 and small.get_layer("logits").kernel.shape[0] == len(full["b3"]) - 3
     assert not any(type(layer).__name__ == "BatchNormalization" for layer in small.layers)
     np.testing.assert_allclose(small.predict(x, verbose=0), slim.model.predict(x, verbose=0), atol=1e-5)
-    importance = {"a": np.array([0.9, 0.1, 0.5]), "b": np.array([0.2, 0.05, 0.3, 0.8])}
-    chosen, _ = prune.select_channels(importance, 0.5, min_keep=1)
-    assert {k: v.tolist() for k, v in chosen.items()} == {"a": [0, 2], "b": [3]}  # the 3 (of 7) smallest go
+    importance = {"a": np.array([0.9, 0.1, 0.5, 0.7]), "b": np.array([0.2, 0.05, 0.3, 0.8, 0.01, 0.02, 0.6, 0.4])}
+    chosen, threshold = prune.select_channels(importance, 0.5, min_keep=0.25)
+    assert {k: v.tolist() for k, v in chosen.items()} == {"a": [0, 2, 3], "b": [3, 6, 7]}  # the 6 smallest of 12 go
+    assert threshold == 0.3
+    chosen, _ = prune.select_channels(importance, 0.75, min_keep=0.5)  # the floors allow only 6 of the 9
+    assert {k: v.tolist() for k, v in chosen.items()} == {"a": [0, 3], "b": [2, 3, 6, 7]}
 
 
 @pytest.mark.parametrize("name", ["dscnn", "mobilenet", "ghostnet", "firenet"])

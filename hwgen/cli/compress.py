@@ -19,6 +19,7 @@ def compress(
                                                    "this share of the prunable channels, e.g. 0.5."),
     slim_l1: float = typer.Option(1e-2, help="Slimming: L1 weight on the channel gates (batch-norm scales)."),
     slim_epochs: int = typer.Option(10, help="Slimming: epochs of sparsity training before channels go."),
+    slim_min_keep: float = typer.Option(0.25, help="Slimming: every layer keeps at least this share of its channels."),
     low_rank: Optional[float] = typer.Option(None, help="Low-rank (SVD): keep this energy fraction per layer, "
                                              "e.g. 0.9."),
     rank: Optional[int] = typer.Option(None, help="Low-rank with this rank for every factorised layer."),
@@ -48,7 +49,7 @@ def compress(
 
     cfg = CompressConfig(
         run=str(run), out=str(out), prune=prune, prune_channels=prune_channels, slim_l1=slim_l1,
-        slim_epochs=slim_epochs, low_rank=low_rank, rank=rank, rank_budget=rank_budget,
+        slim_epochs=slim_epochs, slim_min_keep=slim_min_keep, low_rank=low_rank, rank=rank, rank_budget=rank_budget,
         rank_layers=[n.strip() for n in rank_layers.split(",") if n.strip()] if rank_layers else None,
         teacher=str(distill_from) if distill_from else None, reinit=reinit, float_epochs=float_epochs,
         distill=distill, temperature=temperature, alpha=alpha,

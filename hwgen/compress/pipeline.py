@@ -45,6 +45,7 @@ class CompressConfig:
     prune_channels: float | None = None    # network slimming: share of the prunable channels removed
     slim_l1: float = 1e-2                  # L1 weight on the channel gates (batch-norm scales, initially 1)
     slim_epochs: int = 10
+    slim_min_keep: float = 0.25            # every layer keeps at least this share of its channels
     low_rank: float | None = None          # SVD: energy fraction kept per layer ...
     rank: int | None = None                # ... or a fixed rank ...
     rank_budget: float | None = None       # ... or a share of each layer's weights
@@ -101,6 +102,8 @@ class CompressConfig:
             raise HwgenError(f"--float-epochs {self.float_epochs}: --reinit needs >= 1 epoch of float training")
         if self.prune_channels is not None and self.slim_epochs < 1:
             raise HwgenError(f"--slim-epochs {self.slim_epochs}: channel slimming needs >= 1 epoch of sparsity training")
+        if not 0 < self.slim_min_keep <= 1:
+            raise HwgenError(f"--slim-min-keep {self.slim_min_keep:g}: expected a share of each layer's channels in (0, 1]")
         if self.slim_l1 < 0:
             raise HwgenError(f"--slim-l1 {self.slim_l1:g}: expected >= 0")
         if self.learning_rate is not None and not self.learning_rate > 0:
@@ -322,14 +325,15 @@ def _slim(model, data, cfg: CompressConfig, run_cfg, distill_cfg, teacher_t):
                         label=f"slimming: L1 {cfg.slim_l1:g} on batch-norm scales", distill_cfg=distill_cfg,
                         teacher_t=teacher_t, early_stop=False)
     importance = pruning.channel_importance(slim)
-    keep, threshold = pruning.select_channels(importance, cfg.prune_channels)
+    keep, threshold = pruning.select_channels(importance, cfg.prune_channels, cfg.slim_min_keep)
     slimmed = pruning.fold_and_remove(slim, keep)
     layers = {n: {"before": int(len(importance[n])), "after": int(len(keep[n])),
                   "importance": [round(float(v), 4) for v in importance[n]]} for n in slim.layers}
     before = sum(v["before"] for v in layers.values())
     after = sum(v["after"] for v in layers.values())
     record = {"fraction": cfg.prune_channels, "threshold": round(threshold, 6), "channels_before": before,
-              "channels_after": after, "layers": layers, "l1": cfg.slim_l1, "epochs": cfg.slim_epochs}
+              "channels_after": after, "layers": layers, "l1": cfg.slim_l1, "epochs": cfg.slim_epochs,
+              "min_keep": cfg.slim_min_keep}
     return slimmed, record, history
 
 

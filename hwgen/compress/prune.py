@@ -13,7 +13,7 @@ prunable convolution: a BatchNormalization (normalisation only) and a `ChannelGa
 s0 the channel's initial standard deviation and beta its mean, so the pair starts as the identity on
 training examples and the gate g (network slimming's gamma, in units of s0) starts at 1 in every layer,
 which makes gates of different layers comparable. Sparsity training adds an L1 penalty on the gates; the
-globally smallest `fraction` of |g| is removed (each layer keeps at least `MIN_CHANNELS`), the batch norm and
+globally smallest `fraction` of |g| is removed (each layer keeping at least `min_keep` of its channels), the batch norm and
 gate are folded into their convolution's kernel and bias, and a smaller, batch-norm-free model is rebuilt
 with the kept channels. A removed channel still had a mean (relu(beta) when g ~ 0): its mean input to each
 consumer, measured on calibration examples, is folded into that consumer's bias ("mean replacement"), and
@@ -23,6 +23,7 @@ the consumer's input channels are sliced to match. Convolutions whose channels m
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ from hwgen.errors import HwgenError, ModelError
 PRUNABLE = ("QConv1D", "QSeparableConv1D", "QDepthwiseConv2D", "QDense")
 SLIMMABLE = ("QConv1D", "QSeparableConv1D")
 MIN_CHANNELS = 2
+MIN_KEEP_FRACTION = 0.25  # slimming keeps at least this share of each layer's channels
 BN_SUFFIX = "_bn"
 GATE_SUFFIX = "_gate"
 BN_EPSILON = 1e-3
@@ -211,18 +213,27 @@ def channel_importance(slim: Slimming) -> dict[str, np.ndarray]:
     return {n: np.abs(slim.model.get_layer(n + GATE_SUFFIX).gates()) for n in slim.layers}
 
 
-def select_channels(importance: dict[str, np.ndarray], fraction: float, min_keep: int = MIN_CHANNELS):
-    """Kept channel indices per layer: the globally least important `fraction` of channels is removed, each
-    layer keeping at least `min_keep` (its most important). Returns (keep, threshold)."""
-    values = np.concatenate(list(importance.values()))
-    n_remove = int(round(fraction * len(values)))
-    threshold = float(np.sort(values)[n_remove - 1]) if n_remove else -np.inf
-    keep = {}
-    for name, imp in importance.items():
-        kept = np.flatnonzero(imp > threshold)
-        if len(kept) < min(min_keep, len(imp)):
-            kept = np.sort(np.argsort(-imp, kind="stable")[:min(min_keep, len(imp))])
-        keep[name] = kept
+def select_channels(importance: dict[str, np.ndarray], fraction: float, min_keep: float = MIN_KEEP_FRACTION):
+    """Kept channel indices per layer: the globally least important `fraction` of all channels is removed, but
+    every layer keeps at least `min_keep` of its channels (and MIN_CHANNELS): network slimming's single global
+    threshold otherwise starves a layer whose scales run small (measured: a 2-channel bottleneck the
+    fine-tuning cannot recover from). Returns (keep, threshold: the largest importance removed)."""
+    floors = {n: min(len(v), max(MIN_CHANNELS, math.ceil(min_keep * len(v)))) for n, v in importance.items()}
+    order = sorted(((float(v), n, i) for n, imp in importance.items() for i, v in enumerate(imp)))
+    n_remove = int(round(fraction * len(order)))
+    left = {n: len(v) for n, v in importance.items()}
+    removed: dict[str, set] = {n: set() for n in importance}
+    threshold = -np.inf
+    for value, name, index in order:
+        if n_remove == 0:
+            break
+        if left[name] > floors[name]:
+            removed[name].add(index)
+            left[name] -= 1
+            n_remove -= 1
+            threshold = value
+    keep = {n: np.array([i for i in range(len(v)) if i not in removed[n]], dtype=np.int64)
+            for n, v in importance.items()}
     return keep, threshold
 
 

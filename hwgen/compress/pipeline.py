@@ -303,6 +303,9 @@ def _fresh_student(run_cfg: dict, data, cfg: CompressConfig, distill_cfg, teache
     from hwgen import models
     from hwgen.train import INIT_BATCH
 
+    if "compress" in run_cfg:
+        raise HwgenError("--reinit rebuilds the run's zoo architecture, but this run was itself compressed (its "
+                         "layers differ from the zoo's): distil into the uncompressed student run instead")
     if run_cfg.get("shift_training", "q") != "q" or run_cfg.get("bits") is None:
         raise HwgenError("--reinit rebuilds QAT models trained in Q mode (hwgen train's default); this run used "
                          f"shift_training={run_cfg.get('shift_training')!r}, bits={run_cfg.get('bits')!r}")
@@ -345,7 +348,8 @@ def _write(out: Path, source, cfg: CompressConfig, model, metrics: dict, data, p
     model.save(out / MODEL_FILE, include_optimizer=False)
     run.write_json("metrics.json", metrics)
     run.write_json("preprocess.json", source.preprocess)
-    run.write_json("config.json", source.config | {"seed": seed, "compress": asdict(cfg)})
+    history = list(source.config.get("compress_history", [])) + [asdict(cfg)]  # a chain of compressions
+    run.write_json("config.json", source.config | {"seed": seed, "compress": asdict(cfg), "compress_history": history})
     run.write_json("split.json", source.split, indent=None)
     for name in ("test.npz", "calib.npz"):
         if (source.path / name).is_file():

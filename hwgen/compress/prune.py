@@ -13,9 +13,9 @@ prunable convolution: a BatchNormalization (normalisation only) and a `ChannelGa
 s0 the channel's initial standard deviation and beta its mean, so the pair starts as the identity on
 training examples and the gate g (network slimming's gamma, in units of s0) starts at 1 in every layer,
 which makes gates of different layers comparable. Sparsity training adds an L1 penalty on the gates; the
-globally smallest `fraction` of |g| is removed (each layer keeping at least `min_keep` of its channels), the batch norm and
-gate are folded into their convolution's kernel and bias, and a smaller, batch-norm-free model is rebuilt
-with the kept channels. A removed channel still had a mean (relu(beta) when g ~ 0): its mean input to each
+globally smallest `fraction` of |g| is removed (each layer keeping at least `min_keep` of its channels), the
+batch norm and gate are folded into their convolution's kernel and bias, and a smaller, batch-norm-free
+model is rebuilt with the kept channels. A removed channel still had a mean (relu(beta) when g ~ 0): its mean input to each
 consumer, measured on calibration examples, is folded into that consumer's bias ("mean replacement"), and
 the consumer's input channels are sliced to match. Convolutions whose channels meet a residual Add
 (mobilenet's stem and equal-width projections) or make the logits are not pruned.

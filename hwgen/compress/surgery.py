@@ -134,8 +134,8 @@ def weight_kinds(layer) -> dict[str, str]:
     for weight in layer.weights:
         short = weight.name.split("/")[-1].split(":")[0]
         if short in attrs:
-            out[short] = type(getattr(layer, attrs[short], None)).__name__ if getattr(layer, attrs[short], None) \
-                is not None else ""
+            quantizer = getattr(layer, attrs[short], None)
+            out[short] = type(quantizer).__name__ if quantizer is not None else ""
     return out
 
 

@@ -286,7 +286,7 @@ def print_tables(merged, goal, settings, console) -> None:
                  f"compression on {task}: accuracy over seeds {rows[0]['seeds']}")
         table = Table(title=title)
         for col in ("point", "accuracy", "vs cnn", "params", "MACs", "nonzero MACs", "weight bits", "LUT*",
-                    "LUT ratio", "DSP*", "cycles*", "s"):
+                    "LUT ratio", "DSP*", "cycles*", "C-sim diffs", "s"):
             table.add_column(col, justify="left" if col == "point" else "right")
         for r in rows:
             delta = 100 * (r["accuracy"] - teacher["accuracy"]) if teacher else 0.0
@@ -295,7 +295,8 @@ def print_tables(merged, goal, settings, console) -> None:
                 r["point"], f"{r['accuracy']:.3f} +-{r['accuracy_spread'] / 2:.3f}", f"{delta:+.1f}",
                 f"{r['params']:,}", f"{r['macs']:,}", f"{r['nonzero_macs']:,}", f"{r['weight_bits']:,}",
                 f"{r[lut_key]:,}" if lut_key in r else "", lut_ratio, str(r.get("est_dsp", "")),
-                f"{r['est_latency_cycles']:,}" if "est_latency_cycles" in r else "", str(r["seconds"]))
+                f"{r['est_latency_cycles']:,}" if "est_latency_cycles" in r else "", str(r.get("csim_mismatches", "")),
+                str(r["seconds"]))
         console.print(table)
         g = goal.get(task, {})
         if "lut_goal" in g:

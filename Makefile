@@ -11,24 +11,38 @@ export PATH  := $(abspath $(VENV))/bin:$(VERILATOR_BIN):$(PATH)
 # Quiet TensorFlow's start-up chatter.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 PYTEST_ARGS  ?= -n 2 --dist loadfile --durations=10
+# The board-side runtime (hwgen/runtime: numpy + pynq) and the simulated board it is tested on run in a
+# second environment with the pynq of the boards' images (requirements-pynq.txt says why it cannot be
+# the first one). The main environment never imports pynq; this one never imports TensorFlow.
+PYNQ_VENV    ?= .venv-pynq
+PYNQ_PY      := $(PYNQ_VENV)/bin/python
+PYNQ_STAMP   := $(PYNQ_VENV)/.hwgen-installed
+PYNQ_TEST_ARGS ?= -n 2 --durations=10
 
-.PHONY: setup demo test sim lint bench clean help bitstream deploy
+.PHONY: setup demo test test-pynq sim lint bench clean help bitstream deploy
 
 help:
 	@echo "make demo   set up, then run the default chain (synthetic data -> model -> hardware report)"
 	@echo "make test   set up, then run the whole test suite (what CI runs)"
+	@echo "make test-pynq  only the PYNQ driver on the simulated board and the notebook (.venv-pynq)"
 	@echo "make sim    only the hardware simulations (cocotb on Verilator; SIM=icarus, WAVES=1)"
 	@echo "make lint   ruff over the Python sources"
 	@echo "make bench  the benchmarks in bench/ (tables + bench/results/*.json)"
 	@echo "make bitstream BOARD=pynq-z2 [MODEL=run] [BACKEND=hls|rtl] [BUILD=dir]  PYNQ overlay + deploy/ (needs Vivado)"
 	@echo "make deploy BOARD=pynq-z2 HOST=<board>  copy deploy/ to a board over ssh"
 
-setup: $(STAMP) $(SYSTOOLS)
+setup: $(STAMP) $(SYSTOOLS) $(PYNQ_STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(PYNQ_STAMP): requirements-pynq.txt
+	@test -x $(PYNQ_PY) || $(PYTHON) -m venv $(PYNQ_VENV)
+	$(PYNQ_PY) -m pip install --quiet --upgrade pip
+	$(PYNQ_PY) -m pip install --quiet -r requirements-pynq.txt
 	@touch $@
 
 # Icarus (second simulator), yosys (resource counts), lz4 headers (Verilator's FST waveforms) and tclsh
@@ -45,12 +59,19 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-pynq
+
+# The driver on the simulated board, and the notebook, in the pynq environment; the designs they load are
+# built by the main one (HWGEN_MAIN_PYTHON: RTL generation, Verilator, the block design's Tcl).
+test-pynq: setup
+	PYTHONPATH=$(CURDIR) HWGEN_MAIN_PYTHON=$(abspath $(PY)) $(PYNQ_PY) -m pytest $(PYNQ_TEST_ARGS) pynq_tests
 
 sim: setup
 	$(PY) -m pytest $(PYTEST_ARGS) sim
 
 lint: setup
-	$(VENV)/bin/ruff check hwgen tests sim bench
+	$(VENV)/bin/ruff check hwgen tests sim bench pynq_tests
+	$(VENV)/bin/ruff check --target-version py310 hwgen/runtime
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -38,7 +38,7 @@ def bench_model(name: str, shape, width: float, board: str, out: Path, n: int = 
                  y=rng.integers(0, 3, size), index=np.arange(size))
     cfg = BuildConfig(out=str(folder / "build"), source=str(folder / "model.h5"), board=board,
                       calib=str(folder / "calib.npz"), verify_data=str(folder / "verify.npz"))
-    records = run_build(cfg)
+    records = run_build(cfg, stop="csim")
     t = json.loads((folder / "build" / "hls" / "report.json").read_text())["totals"]
     csim = records["step_csim"]
     return {

@@ -95,9 +95,29 @@ class Run:
                 return np.asarray(data["q"], np.float32) / CALIB_SCALE
         warnings.warn(f"{self.path} predates calib.npz: rebuilding its training split from the data source",
                       stacklevel=2)
-        from hwgen.train import load_split  # an old run: its data are re-read (or re-synthesised)
+        return self.examples("train")[0][:CALIB_EXAMPLES]
 
-        return load_split(self.path, "train")[0][:CALIB_EXAMPLES]
+    def examples(self, part: str = "train") -> tuple[np.ndarray, np.ndarray]:
+        """A `part` ("train", "val" or "test") of the run's data, preprocessed, rebuilt from its source.
+
+        split.json records the data file (re-read) or the synthetic set (re-synthesised: deterministic);
+        a source that no longer has the run's number of examples is refused."""
+        from hwgen.data import load, synthesize
+        from hwgen.data.preprocess import apply_settings
+
+        split = self.split
+        if split.get("data"):
+            dataset, source = load(split["data"], task=self.task), split["data"]
+        else:
+            spec = dict(split["synthesize"])
+            shape = {k: spec.pop(k) for k in ("time", "depth") if spec.get(k) is not None}
+            dataset = synthesize(spec["task"], spec["n"], seed=spec["seed"], **shape)
+            source = f"the synthetic set of {self.path}"
+        if len(dataset.y) != split["n_examples"]:
+            raise DataError(f"{source}: has {len(dataset.y)} examples but the run in {self.path} was trained on "
+                            f"{split['n_examples']}: the data changed since training")
+        idx = np.asarray(split[part], dtype=np.int64)
+        return np.asarray(apply_settings(dataset.x[idx], self.preprocess), np.float32), np.asarray(dataset.y[idx])
 
     # ------------------------------------------------------------------ writing (hwgen train)
     def write_json(self, name: str, value: dict, indent: int | None = 2) -> None:

@@ -6,15 +6,18 @@ writes a run directory:
 
     model.h5         the QKeras model (hwgen.models.load)
     metrics.json     test accuracy, per-class sensitivity/specificity, macro F1, confusion matrix,
-                     params, MACs, weight memory bits, training time
+                     95 % bootstrap intervals (ci95), calibration (ECE), the class-imbalance
+                     handling and augmentation used, params, MACs, weight memory bits, training time
     config.json      the TrainConfig, model settings, input shape and class names
-    preprocess.json  the exact hwgen.data.preprocess settings (predict reuses them)
+    preprocess.json  the exact hwgen.data.preprocess settings and the line rate (predict reuses them)
     split.json       data source and train/val/test indices into it
     test.npz         the preprocessed test examples (x, y, classes) for C-sim / RTL comparisons
-    confusion.png, history.png
+    confusion.png, history.png, reliability.png
 
-``predict(run_dir, x)`` applies the run's preprocessing and returns class probabilities;
-``predict_file`` does the same for a data file and scores it when it has labels.
+``predict(run_dir, x)`` cuts inputs into the model's windows (hwgen.data.recording), applies the run's
+preprocessing and returns class probabilities per window; ``predict_file`` does the same for a data file
+(resampled from its own line rate to the run's), reports each window's time span and scores it when it
+has labels.
 """
 
 from __future__ import annotations
@@ -26,36 +29,54 @@ from pathlib import Path
 
 import numpy as np
 
+from hwgen.data.dataset import example_setting
+from hwgen.data.preprocess import NORMALISATIONS
+from hwgen.data.tasks import TASKS
 from hwgen.errors import DataError, ModelError
+from hwgen.models.catalog import BITS_RANGE
+from hwgen.run import Run
+from hwgen.settings import setting
 
 # Default synthetic set size without --data: trains in about a minute on 2 cores.
 DEFAULT_SYNTH_N = 300
+BALANCE_METHODS = ("weights", "resample", "none")
+# Tasks whose windows get CLAHE by default: the contrast of the lung's sub-pleural sand varies ~10x
+# with depth setting, frequency, bandwidth and dynamic range (a 64-bin window averages more or fewer
+# speckle cells per bin); equalising local contrast lets one model see faint and strong sand alike.
+CLAHE_TASKS = ("lung",)
 INIT_BATCH = 64  # training examples used to scale the initial weights to the data
 
 
 @dataclass
 class TrainConfig:
-    """Everything a training run depends on (JSON-serialisable; written to config.json)."""
+    """Everything a training run depends on (JSON-serialisable; written to config.json).
 
-    task: str = "lung"
+    Defaults and valid ranges are declared here once; `hwgen train` takes its defaults from them."""
+
+    task: str = setting("lung", choices=tuple(TASKS), option="--task")
     model: str = "dscnn"
     out: str = "runs/run"
     data: str | None = None  # .npz/.h5 in the data layer's layout; None = synthesise the task
-    n: int = DEFAULT_SYNTH_N  # examples to synthesise when data is None
-    bits: int | None = 8  # None = float model only
+    n: int = setting(DEFAULT_SYNTH_N, min=1, option="--n")  # examples to synthesise when data is None
+    bits: int | None = setting(8, min=BITS_RANGE[0], max=BITS_RANGE[1], optional=True, option="--bits",
+                               none_as=0, none_means="float")  # None = float model only
     qat_from_float: bool = False  # float pre-training, then QAT fine-tuning from its weights
-    epochs: int = 30  # (QAT) epochs; early stopping usually ends sooner
-    float_epochs: int = 20
-    batch_size: int = 32
-    learning_rate: float = 2e-3
-    patience: int = 5
-    seed: int = 0
-    time: int | None = None  # model input (time, depth); None = the data's own shape
-    depth: int | None = None
-    clahe: bool = False
-    normalise: str = "minmax"
+    epochs: int = setting(30, min=1, option="--epochs")  # (QAT) epochs; early stopping usually ends sooner
+    float_epochs: int = setting(20, min=1, option="--float-epochs")
+    batch_size: int = setting(32, min=1, option="--batch-size")
+    learning_rate: float = setting(2e-3, above=0, option="--lr")
+    patience: int = setting(5, min=0, option="--patience")
+    seed: int = setting(0, min=0, option="--seed")
+    time: int | None = setting(None, min=1, optional=True, option="--time")  # model input; None = the data's
+    depth: int | None = setting(None, min=2, optional=True, option="--depth")
+    clahe: bool | None = None  # CLAHE in preprocessing; None = on for the lung task (see preprocess_config)
+    normalise: str = setting("minmax", choices=NORMALISATIONS, option="--normalise")
     model_cfg: dict = field(default_factory=dict)  # width, depth, kernel, pools, po2_bits, dims, ...
-    shift_training: str = "q"  # po2 layers: "q" (quantize linear weights) or "ps" (train sign/shift, models.shift)
+    # po2 layers: "q" (quantize linear weights) or "ps" (train sign/shift, models.shift)
+    shift_training: str = setting("q", choices=("q", "ps"), option="--shift-training")
+    augment: bool = True  # training-time augmentation (hwgen.data.augment), a fresh seeded draw per epoch
+    # class imbalance: "weights" (balanced class weights), "resample" or "none"
+    balance: str = setting("weights", choices=("weights", "resample", "none"), option="--balance")
     progress: bool = True
 
 
@@ -72,19 +93,6 @@ def _task_classes(task: str) -> list[str]:
     return list(classes)
 
 
-def check_classes(classes, expected, source: str) -> None:
-    """Raise DataError naming the file and the classes that differ from the expected list."""
-    classes, expected = [str(c) for c in classes], [str(c) for c in expected]
-    if classes == expected:
-        return
-    extra = [c for c in classes if c not in expected]
-    missing = [c for c in expected if c not in classes]
-    detail = f"unexpected {extra}" if extra else ""
-    detail += ("; " if detail and missing else "") + (f"missing {missing}" if missing else "")
-    detail = detail or "same names in a different order"
-    raise DataError(f"{source}: classes {classes} do not match {expected} ({detail})")
-
-
 def load_dataset(cfg: TrainConfig):
     """The task's data set: the given file, or a synthetic one (deterministic in cfg.seed)."""
     from hwgen.data import load, synthesize
@@ -98,24 +106,34 @@ def load_dataset(cfg: TrainConfig):
         source = f"synthesised {cfg.task} (n={cfg.n}, seed={cfg.seed})"
     if dataset.y is None or len(dataset.y) == 0:
         raise DataError(f"{source}: training needs labels (y)")
+    from hwgen.data.recording import check_classes
+
     check_classes(dataset.classes, _task_classes(cfg.task), source)
     return dataset
 
 
-def preprocess_config(cfg: TrainConfig, x_shape) -> dict:
-    """The preprocessing settings a run applies to every input, training and prediction alike."""
+def preprocess_config(cfg: TrainConfig, x_shape, line_rates=None) -> dict:
+    """The preprocessing settings a run applies to every input, training and prediction alike, and the
+    line rates of its training data: `line_rate_range_hz` [lo, hi] (predict leaves a recording inside it
+    as it is and resamples one outside it to the nearer bound) and `line_rate_hz`, the one rate when all
+    examples share it (else None); both None when the data did not say."""
+    rates = sorted(float(r) for r in (line_rates or []) if r)
+    if line_rates is not None and len(rates) != len(line_rates):
+        rates = []  # some examples state no rate: the run cannot say what it was trained on
     return {
         "time": int(cfg.time or x_shape[1]),
         "depth": int(cfg.depth or x_shape[2]),
-        "clahe": bool(cfg.clahe),
+        "clahe": bool(cfg.task in CLAHE_TASKS if cfg.clahe is None else cfg.clahe),
         "normalise": cfg.normalise,
+        "line_rate_hz": rates[0] if rates and rates[0] == rates[-1] else None,
+        "line_rate_range_hz": [rates[0], rates[-1]] if rates else None,
     }
 
 
 def apply_preprocess(x: np.ndarray, settings: dict) -> np.ndarray:
-    from hwgen.data import preprocess
+    from hwgen.data.preprocess import apply_settings
 
-    return np.asarray(preprocess(x, **settings), dtype=np.float32)
+    return np.asarray(apply_settings(x, settings), dtype=np.float32)
 
 
 def load_split(run_dir, part: str = "train") -> tuple[np.ndarray, np.ndarray]:
@@ -146,7 +164,8 @@ def prepared_from_run(run_dir) -> Prepared:
     y = np.asarray(dataset.y, dtype=np.int64)
     parts = tuple(np.asarray(split[k], dtype=np.int64) for k in ("train", "val", "test"))
     weights = {int(k): float(v) for k, v in class_weights(y[parts[0]], len(dataset.classes)).items()}
-    return Prepared(dataset, settings, x, y, list(dataset.classes), parts, weights)
+    balanced = cfg.balance == "weights"
+    return Prepared(dataset, settings, x, y, list(dataset.classes), parts, weights if balanced else None)
 
 
 # ---------------------------------------------------------------- metrics
@@ -180,6 +199,23 @@ def classification_metrics(y_true, y_pred, classes) -> dict:
         "confusion": confusion.tolist(),
         "classes": list(classes),
     }
+
+
+def imbalance_record(cfg: TrainConfig, data: "Prepared") -> dict:
+    """How class imbalance was handled, with the training counts that motivated it (metrics.json)."""
+    counts = np.bincount(data.train[1], minlength=len(data.classes))
+    return {"method": {"weights": "balanced class weights", "resample": "class-balanced resampling per epoch",
+                       "none": "none"}[cfg.balance],
+            "train_counts": {c: int(n) for c, n in zip(data.classes, counts, strict=True)},
+            "class_weight": {data.classes[k]: round(v, 4) for k, v in (data.class_weight or {}).items()}}
+
+
+def augmentation_record(cfg: TrainConfig, data: "Prepared") -> dict:
+    if not cfg.augment:
+        return {"enabled": False}
+    from hwgen.data.augment import AugmentConfig, policy
+
+    return {"enabled": True, "policy": policy(data.classes), **AugmentConfig().to_dict()}
 
 
 # ---------------------------------------------------------------- plots
@@ -270,6 +306,7 @@ def _progress_callback(label: str, epochs: int, enabled: bool):
 
 
 def _fit(model, x, y, val, weights, cfg: TrainConfig, epochs: int, lr: float, label: str) -> dict:
+    """Compile and fit; x is an array (with labels y) or a tf.data.Dataset serving both (y None)."""
     import tensorflow as tf
 
     model.compile(optimizer=tf.keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
@@ -279,8 +316,9 @@ def _fit(model, x, y, val, weights, cfg: TrainConfig, epochs: int, lr: float, la
         tf.keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.patience, restore_best_weights=True),
         _progress_callback(label, epochs, cfg.progress),
     ]
-    history = model.fit(x, y, validation_data=val, epochs=epochs, batch_size=cfg.batch_size,
-                        class_weight=weights, callbacks=callbacks, verbose=0, shuffle=True)
+    batching = {"batch_size": cfg.batch_size, "shuffle": True} if y is not None else {"shuffle": False}
+    history = model.fit(x, y, validation_data=val, epochs=epochs, class_weight=weights, callbacks=callbacks,
+                        verbose=0, **batching)
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
@@ -303,7 +341,7 @@ class Prepared:
     y: np.ndarray
     classes: list[str]
     split: tuple[np.ndarray, np.ndarray, np.ndarray]
-    class_weight: dict[int, float]
+    class_weight: dict[int, float] | None
 
     @property
     def train(self):
@@ -323,32 +361,52 @@ def prepare(cfg: TrainConfig, dataset=None) -> Prepared:
     from hwgen.data import class_weights
 
     dataset = dataset if dataset is not None else load_dataset(cfg)
-    settings = preprocess_config(cfg, dataset.x.shape)
+    if cfg.data and cfg.time and cfg.time != dataset.x.shape[1]:
+        raise DataError(f"{cfg.data}: examples have {dataset.x.shape[1]} lines; time={cfg.time} (--time) would "
+                        "crop or stretch them: omit it to train on the file's own length")
+    split = _split(dataset, cfg.seed)
+    settings = preprocess_config(cfg, dataset.x.shape, [example_setting(dataset, int(i), "line_rate_hz")
+                                                        for i in split[0]])
     x = apply_preprocess(dataset.x, settings)
     y = np.asarray(dataset.y, dtype=np.int64)
     classes = list(dataset.classes)
-    split = _split(dataset, cfg.seed)
+    if cfg.balance not in BALANCE_METHODS:
+        raise DataError(f"balance must be one of {', '.join(BALANCE_METHODS)}, got {cfg.balance!r}")
     weights = {int(k): float(v) for k, v in class_weights(y[split[0]], len(classes)).items()}
-    return Prepared(dataset, settings, x, y, classes, split, weights)
+    return Prepared(dataset, settings, x, y, classes, split, weights if cfg.balance == "weights" else None)
 
 
-def fit(model, data: Prepared, cfg: TrainConfig, *, epochs: int, lr: float, label: str, init: bool) -> dict:
-    """Fit one phase; ``init`` first scales the weights to the data (models.scale_to_data)."""
+def fit(model, data: Prepared, cfg: TrainConfig, *, epochs: int, lr: float, label: str, init: bool,
+        phase: int = 0) -> dict:
+    """Fit one phase; ``init`` first scales the weights to the data (models.scale_to_data).
+
+    With cfg.augment or balance="resample" the training windows come from a tf.data pipeline that
+    draws each epoch afresh from (cfg.seed, phase, epoch) (hwgen.data.augment.epoch_dataset)."""
     from hwgen import models
 
     x_train, y_train = data.train
     if init:
         models.scale_to_data(model, x_train[:INIT_BATCH])
+    if cfg.augment or cfg.balance == "resample":
+        from hwgen.data.augment import AugmentConfig, epoch_dataset
+
+        train = epoch_dataset(x_train, y_train, data.classes, seed=cfg.seed, phase=phase,
+                              batch_size=cfg.batch_size, augment=AugmentConfig() if cfg.augment else None,
+                              resample_classes=cfg.balance == "resample", normalise=data.settings["normalise"])
+        return _fit(model, train, None, data.val, data.class_weight, cfg, epochs, lr, label)
     return _fit(model, x_train, y_train, data.val, data.class_weight, cfg, epochs, lr, label)
 
 
 def evaluate(model, data: Prepared) -> dict:
-    """Test-set metrics plus the model's cost figures."""
-    from hwgen import models
+    """Test-set metrics with 95 % patient-bootstrap intervals and calibration, plus the model's costs."""
+    from hwgen import evidence, models
 
     x_test, y_test = data.test
     probs = model.predict(x_test, verbose=0, batch_size=256)
     metrics = classification_metrics(y_test, probs.argmax(1), data.classes)
+    groups = np.asarray(data.dataset.group)[data.split[2]]
+    metrics["ci95"] = evidence.bootstrap_intervals(y_test, probs.argmax(1), data.classes, groups=groups)
+    metrics["calibration"] = evidence.calibration(probs, y_test)
     metrics.update(models.summary(model))
     if data.val is not None:
         metrics["val_accuracy"] = float((model.predict(data.val[0], verbose=0).argmax(1) == data.val[1]).mean())
@@ -368,7 +426,7 @@ def train_phases(cfg: TrainConfig, data: Prepared):
     if cfg.qat_from_float and cfg.bits is not None:
         float_model = models.build(cfg.model, shape, n_classes, bits=None, **cfg.model_cfg)
         phases.append(("float", fit(float_model, data, cfg, epochs=cfg.float_epochs, lr=cfg.learning_rate,
-                                    label=f"{cfg.model} float", init=True)))
+                                    label=f"{cfg.model} float", init=True, phase=0)))
         model.set_weights(float_model.get_weights())
         model, history = _fit_qat(model, data, cfg, lr=cfg.learning_rate / 3, init=False)
         phases.append(("qat", history))
@@ -389,19 +447,21 @@ def _fit_qat(model, data: Prepared, cfg: TrainConfig, *, lr: float, init: bool):
 
     label = f"{cfg.model} {cfg.bits}-bit QAT"
     if cfg.shift_training == "q":
-        return model, fit(model, data, cfg, epochs=cfg.epochs, lr=lr, label=label, init=init)
+        return model, fit(model, data, cfg, epochs=cfg.epochs, lr=lr, label=label, init=init, phase=1)
     if init:  # scale the linear weights first: PS stores their log2
         models.scale_to_data(model, data.train[0][:INIT_BATCH])
     ps_model = shift.to_ps(model)
-    history = fit(ps_model, data, cfg, epochs=cfg.epochs, lr=lr, label=f"{label} (PS)", init=False)
+    history = fit(ps_model, data, cfg, epochs=cfg.epochs, lr=lr, label=f"{label} (PS)", init=False, phase=1)
     return shift.to_q(ps_model), history
 
 
 def train_model(cfg: TrainConfig) -> Path:
     """Train as configured and write the run directory; returns its path."""
     from hwgen import models
+    from hwgen.settings import check
 
-    if cfg.model not in models.MODELS:  # fail before spending time on data
+    check(cfg)  # fail before spending time on data
+    if cfg.model not in models.MODELS:
         raise ModelError(f"unknown model {cfg.model!r}; available: {', '.join(models.MODELS)}")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -412,7 +472,8 @@ def train_model(cfg: TrainConfig) -> Path:
     metrics = evaluate(model, data)
     metrics.update({"model": cfg.model, "task": cfg.task, "bits": cfg.bits,
                     "train_seconds": round(time.perf_counter() - started, 2),
-                    "epochs_run": {p: len(h.get("loss", [])) for p, h in phases}})
+                    "epochs_run": {p: len(h.get("loss", [])) for p, h in phases},
+                    "imbalance": imbalance_record(cfg, data), "augmentation": augmentation_record(cfg, data)})
     _write_run(out, cfg, model, metrics, data, phases)
     return out
 
@@ -425,7 +486,9 @@ def _write_run(out: Path, cfg: TrainConfig, model, metrics: dict, data: Prepared
     model.save(out / MODEL_FILE, include_optimizer=False)
     run.write_json("metrics.json", metrics)
     run.write_json("preprocess.json", settings)
-    run.write_json("config.json", asdict(cfg) | {"input_shape": [int(s) for s in input_shape], "classes": classes})
+    run.write_json("config.json", asdict(cfg) | {"input_shape": [int(s) for s in input_shape], "classes": classes,
+                                                 "line_rate_hz": settings["line_rate_hz"],
+                                                 "line_rate_range_hz": settings["line_rate_range_hz"]})
     train_idx, val_idx, test_idx = data.split
     source = {"data": str(Path(cfg.data).resolve())} if cfg.data else {
         "synthesize": {"task": cfg.task, "n": cfg.n, "seed": cfg.seed, "time": cfg.time, "depth": cfg.depth}}
@@ -438,69 +501,145 @@ def _write_run(out: Path, cfg: TrainConfig, model, metrics: dict, data: Prepared
     title = f"{cfg.model} {cfg.bits or 'float'}-bit, {cfg.task}: accuracy {metrics['accuracy']:.3f}"
     plot_confusion(metrics["confusion"], classes, out / "confusion.png", title)
     plot_history(phases, out / "history.png")
+    from hwgen.evidence import plot_reliability
+
+    plot_reliability(metrics["calibration"], out / "reliability.png", f"{cfg.model} {cfg.bits or 'float'}-bit, {cfg.task}")
 
 
 def print_metrics(metrics: dict, console=None) -> None:
-    """A per-class table plus the headline figures of a run's metrics.json."""
+    """A per-class table (with 95 % bootstrap intervals) plus the headline figures of a run's metrics.json."""
     from rich.console import Console
     from rich.table import Table
 
+    from hwgen.evidence import format_interval
+
     console = console or Console()
-    table = Table(title=f"{metrics['model']} on {metrics['task']} ({metrics['bits'] or 'float'}-bit): test set")
+    ci = metrics.get("ci95") or {}
+    ci_class = ci.get("per_class", {})
+    table = Table(title=f"{metrics['model']} on {metrics['task']} ({metrics['bits'] or 'float'}-bit): test set"
+                        + (f", 95 % intervals ({ci['method']})" if ci else ""))
     for column in ("class", "sensitivity", "specificity", "F1", "support"):
         table.add_column(column, justify="left" if column == "class" else "right")
     for name, row in metrics["per_class"].items():
-        table.add_row(name, f"{row['sensitivity']:.3f}", f"{row['specificity']:.3f}", f"{row['f1']:.3f}",
+        c = ci_class.get(name, {})
+        table.add_row(name, format_interval(row["sensitivity"], c.get("sensitivity")),
+                      format_interval(row["specificity"], c.get("specificity")), f"{row['f1']:.3f}",
                       str(row["support"]))
     console.print(table)
+    extra = ""
+    if "calibration" in metrics:
+        extra += f"  ECE {metrics['calibration']['ece']:.3f}"
+    if "imbalance" in metrics:
+        extra += f"  imbalance: {metrics['imbalance']['method']}"
+    if "augmentation" in metrics:
+        extra += f"  augmentation {'on' if metrics['augmentation']['enabled'] else 'off'}"
     console.print(
-        f"accuracy {metrics['accuracy']:.3f}  macro F1 {metrics['macro_f1']:.3f}  params {metrics['params']}  "
-        f"MACs {metrics['macs']}  weight memory {metrics['weight_bits']} bits  train {metrics['train_seconds']} s"
+        f"accuracy {format_interval(metrics['accuracy'], ci.get('accuracy'))}  macro F1 {metrics['macro_f1']:.3f}  "
+        f"params {metrics['params']}  MACs {metrics['macs']}  weight memory {metrics['weight_bits']} bits  "
+        f"train {metrics['train_seconds']} s" + extra
     )
 
 
 # ---------------------------------------------------------------- prediction
 
 
-def _read_run(run_dir) -> tuple[Path, dict, dict]:
-    from hwgen.run import Run
+def run_line_rate(run: Path, settings: dict) -> tuple[dict, list[str]]:
+    """A run's preprocess settings with its training line rate, and a note when it had to be derived.
 
-    run = Run(run_dir)
-    return run.path, run.config, run.preprocess
+    Runs from before hwgen recorded the rate: one trained on a synthetic task gets the task's rate for
+    its window length; others keep none (recordings are then windowed without resampling)."""
+    if "line_rate_hz" in settings:
+        return settings, []
+    split = run / "split.json"
+    synth = json.loads(split.read_text()).get("synthesize") if split.is_file() else None
+    if not synth:
+        return settings, []   # model_inputs says that nothing is resampled
+    from hwgen.data.dataset import task_spec
+
+    rate = task_spec(synth["task"], str(split)).line_rate_hz(settings["time"])
+    note = (f"{run}: the run records no line rate (trained before hwgen stored it); using {rate:g} lines/s, "
+            f"its synthetic task's rate for {settings['time']} lines")
+    return settings | {"line_rate_hz": rate}, [note]
 
 
-def predict(run_dir, x: np.ndarray, *, model=None) -> np.ndarray:
-    """Class probabilities (N, classes) for raw inputs x (N, time, depth), preprocessed like training."""
+def predict_windows(run_dir, dataset, *, hop: int | None = None, recording_rate_hz: float | None = None,
+                    model=None, source: str | None = None):
+    """(probabilities (W, classes), labels per window or None, Windows) for a Dataset: resampled to the
+    run's line rate, cut into its windows and preprocessed like training (hwgen.data.recording)."""
     from hwgen import models
+    from hwgen.data.recording import model_inputs
 
-    run, _, settings = _read_run(run_dir)
+    run_folder = Run(run_dir)
+    run, settings = run_folder.path, run_folder.preprocess
+    settings, notes = run_line_rate(run, settings)
+    x, y, wins = model_inputs(dataset, settings, hop=hop, recording_rate_hz=recording_rate_hz, source=source)
+    wins.notes[:0] = notes
+    model = model or models.load(run / "model.h5")
+    return model.predict(x, verbose=0, batch_size=256), y, wins
+
+
+def predict(run_dir, x: np.ndarray, *, line_rate_hz: float | None = None, hop: int | None = None,
+            model=None) -> np.ndarray:
+    """Class probabilities (W, classes) for raw inputs x (N, time, depth), one row per window.
+
+    x is taken at `line_rate_hz` (default: the run's own line rate, so no resampling). Inputs exactly
+    one window long give one row per example (W = N); longer ones give several, in example order
+    (use predict_windows for their spans)."""
+    from hwgen.data import Dataset
+
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 3:
         raise DataError(f"inputs have shape {x.shape}, expected (N, time, depth)")
-    model = model or models.load(run / "model.h5")
-    return model.predict(apply_preprocess(x, settings), verbose=0, batch_size=256)
+    run_folder = Run(run_dir)
+    run, settings = run_folder.path, run_folder.preprocess
+    rate = line_rate_hz or run_line_rate(run, settings)[0].get("line_rate_hz")
+    meta = {"source": "inputs"} | ({"line_rate_hz": rate} if rate else {})
+    dataset = Dataset(x, None, [], np.arange(len(x), dtype=np.int64), meta)
+    return predict_windows(run, dataset, hop=hop, model=model)[0]
 
 
-def predict_file(run_dir, data_path, out_path=None) -> dict:
-    """Classify every example of a data file; score it when it is labelled. Writes out_path (JSON)."""
+def predict_file(run_dir, data_path, out_path=None, *, hop: int | None = None, line=None,
+                 recording_rate_hz: float | None = None) -> dict:
+    """Classify every window of every recording in a data file; score it when it is labelled.
+
+    The file is checked against the run's task and classes, resampled from its line rate to the run's
+    and cut into windows (hop in the model's lines, default half a window). Writes out_path (JSON):
+    per window its example, span (lines and seconds) and probabilities; per example the mean."""
     from hwgen.data import load
+    from hwgen.data.recording import check_task
 
-    run, config, _ = _read_run(run_dir)
+    run_folder = Run(run_dir)
+    run, config = run_folder.path, run_folder.config
     classes = config["classes"]
-    dataset = load(data_path, task=config["task"])
-    labelled = dataset.y is not None and len(dataset.y) == len(dataset.x)
-    if labelled and dataset.classes is not None and len(dataset.classes):
-        check_classes(dataset.classes, classes, str(data_path))
-    probs = predict(run, dataset.x)
+    dataset = load(data_path, line=line)
+    check_task(dataset, task=config["task"], classes=classes, source=str(data_path))
+    probs, y, wins = predict_windows(run, dataset, hop=hop, recording_rate_hz=recording_rate_hz,
+                                     source=str(data_path))
     pred = probs.argmax(1)
+    rows = []
+    for i, (p, row) in enumerate(zip(pred, probs, strict=True)):
+        entry = {"index": i, "example": int(wins.source[i]), "start_line": round(float(wins.lines[i, 0]), 3),
+                 "end_line": round(float(wins.lines[i, 1]), 3)}
+        if wins.spans is not None:
+            entry.update(start_s=round(float(wins.spans[i, 0]), 6), end_s=round(float(wins.spans[i, 1]), 6))
+        rows.append(entry | {"class": classes[p], "probabilities": [round(float(v), 6) for v in row]})
+    examples = []
+    for e in range(len(dataset.x)):
+        mean = probs[wins.source == e].mean(axis=0)
+        examples.append({"index": e, "windows": int(np.sum(wins.source == e)), "class": classes[int(mean.argmax())],
+                         "mean_probabilities": [round(float(v), 6) for v in mean]})
     result = {
-        "run": str(run), "data": str(data_path), "classes": classes,
-        "predictions": [{"index": i, "class": classes[p], "probabilities": [round(float(v), 6) for v in row]}
-                        for i, (p, row) in enumerate(zip(pred, probs, strict=True))],
+        "run": str(run), "data": str(data_path), "classes": classes, "line_rate_hz": wins.line_rate_hz,
+        "recording_line_rate_hz": wins.recording_rate_hz, "window_lines": int(wins.x.shape[1]),
+        "notes": wins.notes, "predictions": rows, "examples": examples,
     }
-    if labelled:
-        scored = classification_metrics(dataset.y, pred, classes)
-        result.update(accuracy=scored["accuracy"], confusion=scored["confusion"], macro_f1=scored["macro_f1"])
+    if y is not None:
+        from hwgen.evidence import bootstrap_intervals
+
+        scored = classification_metrics(y, pred, classes)
+        groups = None if dataset.group is None else np.asarray(dataset.group)[wins.source]
+        result.update(accuracy=scored["accuracy"], confusion=scored["confusion"], macro_f1=scored["macro_f1"],
+                      per_class=scored["per_class"], ci95=bootstrap_intervals(y, pred, classes, groups=groups))
     if out_path:
         Path(out_path).parent.mkdir(parents=True, exist_ok=True)
         Path(out_path).write_text(json.dumps(result, indent=1))

@@ -5,7 +5,7 @@
 /*
  * Arg-max: a frame of N signed values (PAR a beat, e.g. the logits of a dense layer) -> one
  * beat holding the index of the largest value, tlast set. Ties go to the lowest index, as
- * hwgen.golden.ops.argmax (numpy argmax) does: a later value wins only if strictly greater.
+ * hwgen.graph.ops.argmax (numpy argmax) does: a later value wins only if strictly greater.
  */
 module argmax #(
     parameter N = 4,                 // values per frame (classes)

@@ -3,24 +3,41 @@
 `default_nettype none
 
 /*
- * 1-D average pooling over time, Keras 'valid' with stride = POOL.
+ * 1-D average pooling over time, Keras 'valid' with stride = POOL, any POOL: exactly
+ * hwgen.graph.layers.average_pool(x, x_type, POOL, POOL, acc_type, out):
  *
- * Output = requantize(window sum, shift log2(POOL), ROUNDING, saturate to DATA_W): exactly
- * hwgen.golden.ops.requantize(sum_pool1d(x, POOL), frac + log2(POOL), Fixed(DATA_W, frac, ROUNDING, SAT)).
- * Only power-of-two POOL is accepted: a non-power-of-two average needs a reciprocal multiply
- * whose rounding the golden model does not define, so the initial block refuses it.
+ *     a   = window sum << ACC_SHIFT             (on the accumulator grid, acc.frac - x.frac = ACC_SHIFT)
+ *     q   = sign(a) * (|a| // POOL)             (truncated toward zero, on that grid)
+ *     out = requantize(q, OUT_SHIFT, ROUNDING)  (OUT_SHIFT = acc.frac - out.frac; saturating
+ *                                                to OUT_W bits, OUT_SIGNED)
+ *
+ * hwgen.rtl.divide.average_parameters(POOL, x_type, acc_type, out) gives every parameter below
+ * from the golden types, including the division constants DIV_MULT, DIV_SHIFT (|a| // POOL =
+ * (|a| * DIV_MULT) >> DIV_SHIFT, checked exact at time 0). The defaults are the rounded mean of a
+ * power-of-two POOL in the input's own type (the sum >> log2(POOL), rounded half up).
  *
  * Stream layout as max_pool1d: T x CH frame, PAR channels a beat, T % POOL trailing steps
- * dropped. Window sums (exact, DATA_W + log2(POOL) bits) come from pool1d_window (OP = "SUM",
- * shared with max_pool1d); the division is a requant_relu stage (the rounding of every layer).
+ * dropped. Three stages behind one another: pool1d_window (exact window sums, shared with
+ * max_pool1d), avg_divide (the truncating division), requant_relu (rounding, saturation).
+ * ACC_W, the golden accumulator's width, is only checked: it must hold every shifted sum (the
+ * golden model would wrap or clip a narrower one; this kernel never does).
  */
 module avg_pool1d #(
     parameter T = 16,                // time steps per input frame
     parameter CH = 4,                // channels
     parameter PAR = 1,               // channels per beat
-    parameter DATA_W = 8,            // signed activation width (input and output)
-    parameter POOL = 2,              // window length and stride, a power of two
-    parameter [63:0] ROUNDING = "RND" // "TRN", "RND" or "RND_CONV"
+    parameter DATA_W = 8,            // input width
+    parameter DATA_SIGNED = 1,       // 0: unsigned inputs (after a ReLU)
+    parameter POOL = 2,              // window length
+    parameter STRIDE = POOL,         // must equal POOL (Keras' default)
+    parameter ACC_SHIFT = (POOL > 1) ? $clog2(POOL) : 0,         // acc.frac - x.frac
+    parameter ACC_W = DATA_W + ((POOL > 1) ? $clog2(POOL) : 0) + ACC_SHIFT,  // golden accumulator width
+    parameter DIV_MULT = 1,          // ceil(2**DIV_SHIFT / POOL) (hwgen.rtl.divide)
+    parameter DIV_SHIFT = (POOL > 1) ? $clog2(POOL) : 0,
+    parameter OUT_W = DATA_W,        // output width
+    parameter OUT_SIGNED = DATA_SIGNED,
+    parameter OUT_SHIFT = ACC_SHIFT, // acc.frac - out.frac (negative: a left shift)
+    parameter [63:0] ROUNDING = "RND" // "TRN", "RND" or "RND_CONV" (the output type's)
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -30,66 +47,58 @@ module avg_pool1d #(
     output wire                  s_axis_tready,
     input  wire                  s_axis_tlast,
 
-    output wire [PAR*DATA_W-1:0] m_axis_tdata,
+    output wire [PAR*OUT_W-1:0]  m_axis_tdata,
     output wire                  m_axis_tvalid,
     input  wire                  m_axis_tready,
-    output wire                  m_axis_tlast
+    output wire                  m_axis_tlast,
+
+    output wire [$clog2(PAR+1)-1:0] sat_lanes  // outputs clipped: requant_relu's one-cycle pulse per beat
 );
 
-localparam POOL_LOG2 = $clog2(POOL);
-localparam SUM_W = DATA_W + POOL_LOG2;       // exact window sum
+localparam POOL_S = POOL > 0 ? POOL : 1;
+localparam SUM_W = DATA_W + (POOL_S > 1 ? $clog2(POOL_S) : 0);   // exact window sum
+localparam Q_W = (DATA_SIGNED != 0 ? DATA_W : DATA_W + 1) + ACC_SHIFT;
 
 initial begin
     if (DATA_W < 2 || DATA_W > 32) $fatal(1, "avg_pool1d: parameter DATA_W=%0d must be 2..32", DATA_W);
-    if (POOL < 1 || (1 << POOL_LOG2) != POOL)
-        $fatal(1, "avg_pool1d: parameter POOL=%0d must be a power of two (non-power-of-two averages are not supported)", POOL);
+    if (STRIDE != POOL)
+        $fatal(1, "avg_pool1d: parameter STRIDE=%0d must equal POOL=%0d (overlapping or gapped windows are not supported)", STRIDE, POOL);
+    if (ACC_W < SUM_W + ACC_SHIFT)
+        $fatal(1, "avg_pool1d: parameter ACC_W=%0d cannot hold every sum on the accumulator grid (%0d bits)", ACC_W, SUM_W + ACC_SHIFT);
 end
 
 wire [PAR*SUM_W-1:0] sum_data;
-wire                 sum_valid;
-wire                 sum_ready;
-wire                 sum_last;
+wire                 sum_valid, sum_ready, sum_last;
+wire [PAR*Q_W-1:0]   q_data;
+wire                 q_valid, q_ready, q_last;
 
 pool1d_window #(
-    .T(T),
-    .CH(CH),
-    .PAR(PAR),
-    .DATA_W(DATA_W),
-    .POOL(POOL),
-    .OP("SUM"),
+    .T(T), .CH(CH), .PAR(PAR), .DATA_W(DATA_W), .DATA_SIGNED(DATA_SIGNED), .POOL(POOL), .OP("SUM"),
     .OUT_W(SUM_W)
 ) window (
-    .clk(clk),
-    .rst(rst),
-    .s_axis_tdata(s_axis_tdata),
-    .s_axis_tvalid(s_axis_tvalid),
-    .s_axis_tready(s_axis_tready),
+    .clk(clk), .rst(rst),
+    .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
     .s_axis_tlast(s_axis_tlast),
-    .m_axis_tdata(sum_data),
-    .m_axis_tvalid(sum_valid),
-    .m_axis_tready(sum_ready),
-    .m_axis_tlast(sum_last)
+    .m_axis_tdata(sum_data), .m_axis_tvalid(sum_valid), .m_axis_tready(sum_ready), .m_axis_tlast(sum_last)
+);
+
+avg_divide #(
+    .PAR(PAR), .DATA_W(DATA_W), .DATA_SIGNED(DATA_SIGNED), .N(POOL), .SUM_W(SUM_W), .ACC_SHIFT(ACC_SHIFT),
+    .DIV_MULT(DIV_MULT), .DIV_SHIFT(DIV_SHIFT), .Q_W(Q_W)
+) divide (
+    .clk(clk), .rst(rst),
+    .s_axis_tdata(sum_data), .s_axis_tvalid(sum_valid), .s_axis_tready(sum_ready), .s_axis_tlast(sum_last),
+    .m_axis_tdata(q_data), .m_axis_tvalid(q_valid), .m_axis_tready(q_ready), .m_axis_tlast(q_last)
 );
 
 requant_relu #(
-    .PAR(PAR),
-    .ACC_W(SUM_W),
-    .DATA_W(DATA_W),
-    .SHIFT(POOL_LOG2),
-    .ROUNDING(ROUNDING),
-    .RELU(0),
-    .OUT_SIGNED(1)
-) divide (
-    .clk(clk),
-    .rst(rst),
-    .s_axis_tdata(sum_data),
-    .s_axis_tvalid(sum_valid),
-    .s_axis_tready(sum_ready),
-    .s_axis_tlast(sum_last),
-    .m_axis_tdata(m_axis_tdata),
-    .m_axis_tvalid(m_axis_tvalid),
-    .m_axis_tready(m_axis_tready),
-    .m_axis_tlast(m_axis_tlast)
+    .PAR(PAR), .ACC_W(Q_W), .DATA_W(OUT_W), .SHIFT(OUT_SHIFT), .ROUNDING(ROUNDING), .RELU(0),
+    .OUT_SIGNED(OUT_SIGNED)
+) requantize (
+    .clk(clk), .rst(rst),
+    .s_axis_tdata(q_data), .s_axis_tvalid(q_valid), .s_axis_tready(q_ready), .s_axis_tlast(q_last),
+    .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready),
+    .m_axis_tlast(m_axis_tlast), .sat_lanes(sat_lanes)
 );
 
 endmodule

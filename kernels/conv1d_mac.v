@@ -13,6 +13,7 @@
  */
 module conv1d_mac #(
     parameter DATA_W = 8,
+    parameter DATA_SIGNED = 1,         // 0: unsigned activations
     parameter WEIGHT_W = 8,
     parameter BIAS_W = 16,
     parameter ACC_W = 24,
@@ -42,7 +43,7 @@ module conv1d_mac #(
 );
 
 conv1d_engine #(
-    .DATA_W(DATA_W), .WEIGHT_W(WEIGHT_W), .BIAS_W(BIAS_W), .ACC_W(ACC_W),
+    .DATA_W(DATA_W), .DATA_SIGNED(DATA_SIGNED), .WEIGHT_W(WEIGHT_W), .BIAS_W(BIAS_W), .ACC_W(ACC_W),
     .CH_IN(CH_IN), .CH_OUT(CH_OUT), .K(K), .STRIDE(STRIDE), .PADDING(PADDING), .T(T),
     .IN_PAR(IN_PAR), .OUT_PAR(OUT_PAR), .PRODUCT("mul"),
     .WEIGHT_FILE(WEIGHT_FILE), .BIAS_FILE(BIAS_FILE)

@@ -5,23 +5,34 @@
 /*
  * Depthwise 1-D convolution engine: every channel convolved with its own K-tap filter.
  *
- * In:  activation frames, T time steps x CH channels, PAR channels per beat.
+ * In:  activation frames, T time steps x CH channels, PAR channels per beat; two's complement,
+ *      or unsigned with DATA_SIGNED = 0 (the output of a quantized_relu).
  * Out: exact accumulators (bias included), ACC_W bits per lane, PAR channels per beat, CH/PAR
- *      beats per output time step; equals hwgen.golden.ops.depthwise_conv1d(x, w, b, STRIDE,
- *      PADDING) bit for bit. tlast on the frame's last beat.
+ *      beats per output time step; equals hwgen.graph.ops.depthwise_conv1d(x, w, b, STRIDE,
+ *      PADDING) bit for bit (hwgen.graph.layers.conv(..., depthwise=True) on the accumulator's
+ *      grid). tlast on the frame's last beat.
  *
  * An embedded line_buffer_1d gives one window beat (K taps x PAR channels) per output beat, so
- * K*PAR multipliers produce PAR accumulators per cycle at full rate: one input beat per cycle at
+ * K*PAR products make PAR accumulators per cycle at full rate: one input beat per cycle at
  * STRIDE 1. Two pipeline stages (operands + weights, then products + bias into the output
  * register) stall together while the output register is full.
  *
- * Weights: WEIGHT_FILE holds CH/PAR words; word g packs K*PAR WEIGHT_W-bit two's complement
- * weights, lane k*PAR + i = w[k][g*PAR + i] (lane 0 in the low bits). BIAS_FILE holds CH/PAR
- * words of PAR BIAS_W-bit biases. hwgen.rtl.memfile.write_depthwise_conv1d writes both.
+ * PRODUCT "mul": K*PAR multipliers (DSP48). PRODUCT "shift": power-of-two weights (sign in
+ * {-1, 0, +1}, shift 0..MAX_SHIFT), each product a shift and a conditional negation, no
+ * multiplier (weight_product.v; equals hwgen.graph.ops.shift_product).
+ *
+ * Weights: WEIGHT_FILE holds CH/PAR words; word g packs K*PAR weights of WEIGHT_W bits, lane
+ * k*PAR + i = w[k][g*PAR + i] (lane 0 in the low bits): two's complement integers ("mul") or
+ * codes {sign[1:0], shift[SHIFT_W-1:0]} with WEIGHT_W = 2 + SHIFT_W, SHIFT_W = clog2(MAX_SHIFT+1)
+ * ("shift"; sign 01 = +1, 11 = -1, 00 = 0). BIAS_FILE holds CH/PAR words of PAR BIAS_W-bit
+ * biases. hwgen.rtl.memfile.write_depthwise_conv1d writes both.
  */
 module depthwise_conv1d #(
     parameter DATA_W = 8,
-    parameter WEIGHT_W = 8,
+    parameter DATA_SIGNED = 1,         // 0: unsigned activations (after a ReLU), 0..2**DATA_W-1
+    parameter WEIGHT_W = 8,            // "mul": weight bits; "shift": 2 + clog2(MAX_SHIFT+1) code bits
+    parameter PRODUCT = "mul",         // "mul" or "shift" (power-of-two weights)
+    parameter MAX_SHIFT = 7,           // "shift": largest shift amount
     parameter BIAS_W = 16,
     parameter ACC_W = 20,              // must hold every exact sum (checked)
     parameter CH = 8,
@@ -50,7 +61,14 @@ module depthwise_conv1d #(
 localparam PAR_S = PAR > 0 ? PAR : 1;
 localparam GROUPS = CH / PAR_S > 0 ? CH / PAR_S : 1;
 localparam TAPS = K * PAR;
-localparam MAG = DATA_W + WEIGHT_W - 2;              // log2 of the largest product magnitude
+localparam X_W = DATA_SIGNED ? DATA_W : DATA_W + 1;  // an activation as a signed number
+/* verilator lint_off WIDTHEXPAND */  // strings of different lengths compare fine
+localparam IS_SHIFT = (PRODUCT == "shift");
+localparam IS_MUL = (PRODUCT == "mul");
+/* verilator lint_on WIDTHEXPAND */
+localparam SHIFT_W = MAX_SHIFT > 0 ? $clog2(MAX_SHIFT + 1) : 1;
+// log2 of the largest product magnitude
+localparam MAG = IS_SHIFT ? X_W - 1 + MAX_SHIFT : X_W + WEIGHT_W - 2;
 localparam PROD_W = MAG + 2;
 localparam SUM_BITS = MAG + $clog2(K + 1) + 1;
 localparam ACC_MIN = (SUM_BITS > BIAS_W ? SUM_BITS : BIAS_W) + 1;
@@ -59,10 +77,20 @@ localparam integer GROUPS_M1 = GROUPS - 1;
 localparam [G_W-1:0] LAST_GROUP = GROUPS_M1[G_W-1:0];
 
 initial begin
+    if (DATA_W < 1)
+        $fatal(1, "depthwise_conv1d: parameter DATA_W (%0d) must be >= 1", DATA_W);
+    if (DATA_SIGNED != 0 && DATA_SIGNED != 1)
+        $fatal(1, "depthwise_conv1d: parameter DATA_SIGNED (%0d) must be 0 or 1", DATA_SIGNED);
     if (PAR < 1 || CH < 1 || CH % PAR != 0)
         $fatal(1, "depthwise_conv1d: parameter CH (%0d) must be a positive multiple of PAR (%0d)", CH, PAR);
-    if (WEIGHT_W < 2)
+    if (!IS_MUL && !IS_SHIFT)
+        $fatal(1, "depthwise_conv1d: parameter PRODUCT must be \"mul\" or \"shift\"");
+    if (IS_MUL && WEIGHT_W < 2)
         $fatal(1, "depthwise_conv1d: parameter WEIGHT_W (%0d) must be >= 2", WEIGHT_W);
+    if (IS_SHIFT && MAX_SHIFT < 0)
+        $fatal(1, "depthwise_conv1d: parameter MAX_SHIFT (%0d) must be >= 0", MAX_SHIFT);
+    if (IS_SHIFT && WEIGHT_W != SHIFT_W + 2)
+        $fatal(1, "depthwise_conv1d: parameter WEIGHT_W (%0d) must be 2 + clog2(MAX_SHIFT+1) = %0d for shift weights", WEIGHT_W, SHIFT_W + 2);
     if (BIAS_W < 1)
         $fatal(1, "depthwise_conv1d: parameter BIAS_W (%0d) must be >= 1", BIAS_W);
     if (ACC_W < ACC_MIN)
@@ -118,36 +146,48 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------- stage 2: products + bias
-/* verilator lint_off WIDTHEXPAND */  // signed operands sign-extend to the wider width
+wire [TAPS*PROD_W-1:0] products;   // lane k*PAR + i: tap k of channel i times its weight
+
+genvar gk;
+generate
+for (gk = 0; gk < TAPS; gk = gk + 1) begin : g_tap
+    weight_product #(
+        .DATA_W(DATA_W), .DATA_SIGNED(DATA_SIGNED), .WEIGHT_W(WEIGHT_W), .PRODUCT(PRODUCT),
+        .MAX_SHIFT(MAX_SHIFT), .PROD_W(PROD_W)
+    ) u_product (
+        .x(s1_window[gk*DATA_W +: DATA_W]),
+        .w(s1_weights[gk*WEIGHT_W +: WEIGHT_W]),
+        .p(products[gk*PROD_W +: PROD_W])
+    );
+end
+endgenerate
+
+reg [PAR*ACC_W-1:0] sums;
 reg signed [ACC_W-1:0] acc;
-reg signed [BIAS_W-1:0] bias;
-reg signed [DATA_W-1:0] x;
-reg signed [WEIGHT_W-1:0] w;
-reg signed [PROD_W-1:0] prod;
 integer i, k;
+
+/* verilator lint_off WIDTHEXPAND */  // signed operands sign-extend to ACC_W
+always @* begin
+    for (i = 0; i < PAR; i = i + 1) begin
+        acc = $signed(s1_bias[i*BIAS_W +: BIAS_W]);
+        for (k = 0; k < K; k = k + 1)
+            acc = acc + $signed(products[(k*PAR + i)*PROD_W +: PROD_W]);
+        sums[i*ACC_W +: ACC_W] = acc;
+    end
+end
+/* verilator lint_on WIDTHEXPAND */
 
 always @(posedge clk) begin
     if (ce) begin
         m_axis_tvalid <= s1_valid;
         m_axis_tlast <= s1_last;
-        for (i = 0; i < PAR; i = i + 1) begin
-            bias = s1_bias[i*BIAS_W +: BIAS_W];
-            acc = bias;
-            for (k = 0; k < K; k = k + 1) begin
-                x = s1_window[(k*PAR + i)*DATA_W +: DATA_W];
-                w = s1_weights[(k*PAR + i)*WEIGHT_W +: WEIGHT_W];
-                prod = x * w;
-                acc = acc + prod;
-            end
-            m_axis_tdata[i*ACC_W +: ACC_W] <= acc;
-        end
+        m_axis_tdata <= sums;
     end
     if (rst) begin
         m_axis_tvalid <= 1'b0;
         m_axis_tlast <= 1'b0;
     end
 end
-/* verilator lint_on WIDTHEXPAND */
 
 endmodule
 

@@ -3,25 +3,34 @@
 `default_nettype none
 
 /*
- * Global average pooling over time: (T, CH) frame -> CH values, one frame in, CH/PAR beats out.
+ * Global average pooling over time: (T, CH) frame -> CH values, one frame in, CH/PAR beats out,
+ * any T: exactly hwgen.graph.layers.global_average_pool(x, x_type, acc_type, out):
  *
- * Output = requantize(global_sum(x), SHIFT, ROUNDING, saturate to DATA_W), i.e.
- * hwgen.golden.ops.requantize(global_sum(x), frac + SHIFT, Fixed(DATA_W, frac, ROUNDING, SAT)).
- * With T a power of two and SHIFT = log2(T) this is the exact rounded mean. For other T the
- * kernel outputs sum / 2**SHIFT and the factor 2**SHIFT / T belongs in the next layer's
- * weights (hls4ml instead multiplies by a narrow 1/T and may wrap; this cannot).
+ *     a   = sum over the frame << ACC_SHIFT      (on the accumulator grid, acc.frac - x.frac)
+ *     q   = sign(a) * (|a| // T)                 (truncated toward zero, on that grid)
+ *     out = requantize(q, OUT_SHIFT, ROUNDING)   (OUT_SHIFT = acc.frac - out.frac; saturating)
  *
- * The per-channel sum is exact by construction: ACC_W >= DATA_W + clog2(T) is checked, so the
- * accumulator can never wrap. Outputs stream out while the last time step streams in.
+ * It is avg_pool1d with one window of the whole frame (POOL = T): the same exact sums
+ * (pool1d_window), the same division by a constant without a divider (avg_divide: |a| * DIV_MULT
+ * >> DIV_SHIFT, checked exact at time 0) and the same requantisation (requant_relu).
+ * hwgen.rtl.divide.average_parameters(T, x_type, acc_type, out) gives the parameters; the defaults
+ * are the rounded mean of a power-of-two T in the input's own type. The outputs stream out while
+ * the last time step streams in.
  */
 module global_avg_pool #(
     parameter T = 16,                // time steps per frame
     parameter CH = 4,                // channels
     parameter PAR = 1,               // channels per beat
-    parameter DATA_W = 8,            // signed activation width (input and output)
-    parameter ACC_W = 16,            // sum width, >= DATA_W + clog2(T)
-    parameter SHIFT = 4,             // output = sum / 2**SHIFT, rounded
-    parameter [63:0] ROUNDING = "RND" // "TRN", "RND" or "RND_CONV"
+    parameter DATA_W = 8,            // input width
+    parameter DATA_SIGNED = 1,       // 0: unsigned inputs (after a ReLU)
+    parameter ACC_SHIFT = (T > 1) ? $clog2(T) : 0,                      // acc.frac - x.frac
+    parameter ACC_W = DATA_W + ((T > 1) ? $clog2(T) : 0) + ACC_SHIFT,   // golden accumulator width
+    parameter DIV_MULT = 1,          // ceil(2**DIV_SHIFT / T) (hwgen.rtl.divide)
+    parameter DIV_SHIFT = (T > 1) ? $clog2(T) : 0,
+    parameter OUT_W = DATA_W,        // output width
+    parameter OUT_SIGNED = DATA_SIGNED,
+    parameter OUT_SHIFT = ACC_SHIFT, // acc.frac - out.frac (negative: a left shift)
+    parameter [63:0] ROUNDING = "RND" // "TRN", "RND" or "RND_CONV" (the output type's)
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -31,103 +40,24 @@ module global_avg_pool #(
     output wire                  s_axis_tready,
     input  wire                  s_axis_tlast,
 
-    output wire [PAR*DATA_W-1:0] m_axis_tdata,
+    output wire [PAR*OUT_W-1:0]  m_axis_tdata,
     output wire                  m_axis_tvalid,
     input  wire                  m_axis_tready,
-    output wire                  m_axis_tlast
+    output wire                  m_axis_tlast,
+
+    output wire [$clog2(PAR+1)-1:0] sat_lanes  // outputs clipped: requant_relu's one-cycle pulse per beat
 );
 
-localparam GROUPS = CH / PAR;
-localparam G_W = (GROUPS > 1) ? $clog2(GROUPS) : 1;
-localparam T_W = (T > 1) ? $clog2(T) : 1;
-
-initial begin
-    if (PAR < 1) $fatal(1, "global_avg_pool: parameter PAR=%0d must be >= 1", PAR);
-    if (CH < 1 || CH % PAR != 0)
-        $fatal(1, "global_avg_pool: parameter CH=%0d must be a multiple of PAR=%0d", CH, PAR);
-    if (T < 1) $fatal(1, "global_avg_pool: parameter T=%0d must be >= 1", T);
-    if (DATA_W < 2 || DATA_W > 32) $fatal(1, "global_avg_pool: parameter DATA_W=%0d must be 2..32", DATA_W);
-    if (ACC_W < DATA_W + $clog2(T) || ACC_W > 62)
-        $fatal(1, "global_avg_pool: parameter ACC_W=%0d must be DATA_W + clog2(T) = %0d .. 62 so the sum cannot wrap",
-               ACC_W, DATA_W + $clog2(T));
-    if (SHIFT < 0 || SHIFT >= ACC_W) $fatal(1, "global_avg_pool: parameter SHIFT=%0d must be 0..ACC_W-1", SHIFT);
-end
-
-reg [PAR*ACC_W-1:0] run_sum [0:GROUPS-1];
-
-reg [G_W-1:0] group_cnt;
-reg [T_W-1:0] time_cnt;
-
-reg [PAR*ACC_W-1:0] sum_data_reg;
-reg                 sum_valid_reg;
-reg                 sum_last_reg;
-wire                sum_ready;
-
-wire accept = s_axis_tvalid && s_axis_tready;
-wire last_group = (group_cnt == G_W'(GROUPS - 1));
-wire last_time = (time_cnt == T_W'(T - 1));
-
-wire [PAR*ACC_W-1:0] stored = run_sum[group_cnt];
-wire [PAR*ACC_W-1:0] new_sum;
-
-assign s_axis_tready = !sum_valid_reg || sum_ready;
-
-genvar i;
-generate
-    for (i = 0; i < PAR; i = i + 1) begin : lane
-        wire signed [ACC_W-1:0] x = {{(ACC_W-DATA_W){s_axis_tdata[(i+1)*DATA_W-1]}}, s_axis_tdata[i*DATA_W +: DATA_W]};
-        wire signed [ACC_W-1:0] s = (time_cnt == 0) ? {ACC_W{1'b0}} : stored[i*ACC_W +: ACC_W];
-        assign new_sum[i*ACC_W +: ACC_W] = s + x;
-    end
-endgenerate
-
-always @(posedge clk) begin
-    if (sum_ready) sum_valid_reg <= 1'b0;
-
-    if (accept) begin
-        if (last_time) begin
-            sum_data_reg <= new_sum;
-            sum_valid_reg <= 1'b1;
-            sum_last_reg <= last_group;
-        end else begin
-            run_sum[group_cnt] <= new_sum;
-        end
-
-        group_cnt <= last_group ? {G_W{1'b0}} : group_cnt + 1'b1;
-        if (last_group) time_cnt <= last_time ? {T_W{1'b0}} : time_cnt + 1'b1;
-        if (s_axis_tlast) begin
-            group_cnt <= 0;
-            time_cnt <= 0;
-        end
-    end
-
-    if (rst) begin
-        group_cnt <= 0;
-        time_cnt <= 0;
-        sum_valid_reg <= 1'b0;
-        sum_last_reg <= 1'b0;
-    end
-end
-
-requant_relu #(
-    .PAR(PAR),
-    .ACC_W(ACC_W),
-    .DATA_W(DATA_W),
-    .SHIFT(SHIFT),
-    .ROUNDING(ROUNDING),
-    .RELU(0),
-    .OUT_SIGNED(1)
-) divide (
-    .clk(clk),
-    .rst(rst),
-    .s_axis_tdata(sum_data_reg),
-    .s_axis_tvalid(sum_valid_reg),
-    .s_axis_tready(sum_ready),
-    .s_axis_tlast(sum_last_reg),
-    .m_axis_tdata(m_axis_tdata),
-    .m_axis_tvalid(m_axis_tvalid),
-    .m_axis_tready(m_axis_tready),
-    .m_axis_tlast(m_axis_tlast)
+avg_pool1d #(
+    .T(T), .CH(CH), .PAR(PAR), .DATA_W(DATA_W), .DATA_SIGNED(DATA_SIGNED), .POOL(T), .STRIDE(T),
+    .ACC_SHIFT(ACC_SHIFT), .ACC_W(ACC_W), .DIV_MULT(DIV_MULT), .DIV_SHIFT(DIV_SHIFT),
+    .OUT_W(OUT_W), .OUT_SIGNED(OUT_SIGNED), .OUT_SHIFT(OUT_SHIFT), .ROUNDING(ROUNDING)
+) pool (
+    .clk(clk), .rst(rst),
+    .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
+    .s_axis_tlast(s_axis_tlast),
+    .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready),
+    .m_axis_tlast(m_axis_tlast), .sat_lanes(sat_lanes)
 );
 
 endmodule

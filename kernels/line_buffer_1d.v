@@ -6,7 +6,7 @@
  * Sliding-window line buffer for 1-D convolution.
  *
  * In:  a frame of T time steps x CH channels, PAR channels per beat (lane i = channel g*PAR+i).
- * Out: for every output time step (hwgen.golden.ops.windows over pad_time(x, K, PADDING) with
+ * Out: for every output time step (hwgen.graph.ops.windows over pad_time(x, K, PADDING) with
  *      STRIDE), CH/PAR beats, one per channel group g, each holding the K taps of PAR channels:
  *      lane (k*PAR + i) = x_padded[t*STRIDE + k, g*PAR + i], tap 0 the oldest.
  *      tlast on the last beat of the last window of the frame.
@@ -16,8 +16,10 @@
  * abandons the frame: the counters restart and the next beat begins a new frame, so one short
  * frame never shifts the ones after it (the abandoned frame's windows get no tlast).
  * m_axis_tuser marks the first window beat of every frame, so engines behind the buffer can
- * resynchronise their own counters too. 'same' padding follows Keras:
- * (K-1)/2 zero rows before, the rest after. Leading zeros are masked (stale history from an earlier
+ * resynchronise their own counters too. 'same' padding follows TensorFlow for every T, K and
+ * STRIDE: ceil(T/STRIDE) output steps, total = max((ceil(T/STRIDE)-1)*STRIDE + K - T, 0) zero rows,
+ * total/2 before and the rest after (hwgen.graph.ops.same_padding; at STRIDE 1 that is (K-1)/2
+ * before and K-1 in all). Leading zeros are masked (stale history from an earlier
  * frame never leaks), trailing zero rows are generated after the last input row without consuming
  * input. Each channel group keeps its last K-1 rows in one memory word, so a window costs one read
  * and one write per beat.
@@ -50,11 +52,15 @@ module line_buffer_1d #(
 localparam SAME = (PADDING == "same");
 localparam VALID = (PADDING == "valid");
 /* verilator lint_on WIDTHEXPAND */
-localparam PAD_BEFORE = SAME ? (K - 1) / 2 : 0;
-localparam PAD_TOTAL = SAME ? K - 1 : 0;
 // illegal parameters are reported by the initial block below, not by a division by zero here
 localparam PAR_S = PAR > 0 ? PAR : 1;
 localparam STRIDE_S = STRIDE > 0 ? STRIDE : 1;
+// 'same' pads as TensorFlow (hwgen.graph.ops.same_padding): ceil(T/STRIDE) outputs, the rows they
+// need beyond T as zeros, total/2 of them in front. With a stride this is not (K-1)/2 and K-1.
+localparam SAME_OUT = (T + STRIDE_S - 1) / STRIDE_S;
+localparam SAME_TOTAL = (SAME_OUT - 1) * STRIDE_S + K - T;
+localparam PAD_TOTAL = SAME && SAME_TOTAL > 0 ? SAME_TOTAL : 0;
+localparam PAD_BEFORE = PAD_TOTAL / 2;
 localparam GROUPS = CH / PAR_S > 0 ? CH / PAR_S : 1;
 localparam N_OUT = T + PAD_TOTAL >= K ? (T + PAD_TOTAL - K) / STRIDE_S + 1 : 1;  // output steps per frame
 localparam LAST_OUT_ROW = K - 1 + STRIDE_S * (N_OUT - 1);   // padded row ending the last window

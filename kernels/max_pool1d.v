@@ -3,7 +3,8 @@
 `default_nettype none
 
 /*
- * 1-D max pooling over time, Keras 'valid' with stride = POOL (hwgen.golden.ops.max_pool1d).
+ * 1-D max pooling over time, Keras 'valid' with stride = POOL, any POOL
+ * (hwgen.graph.layers.max_pool / ops.max_pool1d).
  *
  * A frame is T time steps x CH channels, time-major, PAR channels a beat. Each output time step
  * is the lane-wise maximum of POOL consecutive input time steps; the T % POOL trailing time
@@ -14,8 +15,10 @@ module max_pool1d #(
     parameter T = 16,                // time steps per input frame
     parameter CH = 4,                // channels
     parameter PAR = 1,               // channels per beat
-    parameter DATA_W = 8,            // signed activation width
-    parameter POOL = 2               // window length and stride
+    parameter DATA_W = 8,            // activation width
+    parameter DATA_SIGNED = 1,       // 0: unsigned activations (after a ReLU)
+    parameter POOL = 2,              // window length, any
+    parameter STRIDE = POOL          // must equal POOL (Keras' default)
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -33,6 +36,8 @@ module max_pool1d #(
 
 initial begin
     if (DATA_W < 2 || DATA_W > 32) $fatal(1, "max_pool1d: parameter DATA_W=%0d must be 2..32", DATA_W);
+    if (STRIDE != POOL)
+        $fatal(1, "max_pool1d: parameter STRIDE=%0d must equal POOL=%0d (overlapping or gapped windows are not supported)", STRIDE, POOL);
 end
 
 pool1d_window #(
@@ -40,6 +45,7 @@ pool1d_window #(
     .CH(CH),
     .PAR(PAR),
     .DATA_W(DATA_W),
+    .DATA_SIGNED(DATA_SIGNED),
     .POOL(POOL),
     .OP("MAX"),
     .OUT_W(DATA_W)

@@ -6,7 +6,8 @@
  * The window stage of 1-D pooling over time, Keras 'valid' with stride = POOL: the shared core
  * of max_pool1d (OP = "MAX") and avg_pool1d (OP = "SUM", followed by a requant_relu division).
  *
- * A frame is T time steps x CH channels, time-major, PAR channels a beat. Each output time step
+ * A frame is T time steps x CH channels, time-major, PAR channels a beat, two's complement or
+ * unsigned (DATA_SIGNED = 0; the sum is then unsigned too). Each output time step
  * combines POOL consecutive input time steps lane by lane: the maximum (OUT_W = DATA_W) or the
  * exact sum (OUT_W >= DATA_W + log2(POOL)). The T % POOL trailing time steps are consumed and
  * dropped, as Keras does; tlast marks the last beat of the last window. A running value per
@@ -17,10 +18,11 @@ module pool1d_window #(
     parameter T = 16,                // time steps per input frame
     parameter CH = 4,                // channels
     parameter PAR = 1,               // channels per beat
-    parameter DATA_W = 8,            // signed input width
+    parameter DATA_W = 8,            // input width
+    parameter DATA_SIGNED = 1,       // 0: unsigned inputs (after a ReLU), 0..2**DATA_W-1
     parameter POOL = 2,              // window length and stride
     parameter [23:0] OP = "MAX",     // "MAX" or "SUM"
-    parameter OUT_W = DATA_W         // signed output width
+    parameter OUT_W = DATA_W         // output width (signed or unsigned as the input)
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -48,6 +50,8 @@ initial begin
     if (POOL < 1) $fatal(1, "pool1d_window: parameter POOL=%0d must be >= 1", POOL);
     if (T < POOL) $fatal(1, "pool1d_window: parameter T=%0d must be >= POOL=%0d", T, POOL);
     if (OP != "MAX" && OP != "SUM") $fatal(1, "pool1d_window: parameter OP must be \"MAX\" or \"SUM\"");
+    if (DATA_SIGNED != 0 && DATA_SIGNED != 1)
+        $fatal(1, "pool1d_window: parameter DATA_SIGNED=%0d must be 0 or 1", DATA_SIGNED);
     if (OP == "MAX" && OUT_W != DATA_W) $fatal(1, "pool1d_window: parameter OUT_W=%0d must equal DATA_W for MAX", OUT_W);
     if (OP == "SUM" && OUT_W < DATA_W + $clog2(POOL))
         $fatal(1, "pool1d_window: parameter OUT_W=%0d must be >= DATA_W + log2(POOL) for an exact SUM", OUT_W);
@@ -81,14 +85,20 @@ assign m_axis_tlast = out_last_reg;
 genvar i;
 generate
     for (i = 0; i < PAR; i = i + 1) begin : lane
-        wire signed [DATA_W-1:0] x_in = s_axis_tdata[i*DATA_W +: DATA_W];
-        wire signed [OUT_W-1:0] x = OUT_W'(x_in);   // sign-extended (a no-op for MAX: OUT_W = DATA_W)
-        wire signed [OUT_W-1:0] r = stored[i*OUT_W +: OUT_W];
+        // input and running value with one more bit: sign- or zero-extended, always signed
+        wire [DATA_W-1:0] x_in = s_axis_tdata[i*DATA_W +: DATA_W];
+        wire [OUT_W-1:0] r_in = stored[i*OUT_W +: OUT_W];
+        wire signed [OUT_W:0] x = {{(OUT_W + 1 - DATA_W){DATA_SIGNED != 0 && x_in[DATA_W-1]}}, x_in};
+        wire signed [OUT_W:0] r = {DATA_SIGNED != 0 && r_in[OUT_W-1], r_in};
+        /* verilator lint_off UNUSEDSIGNAL */  // the extension bit of a result never leaves
+        wire signed [OUT_W:0] result;
+        /* verilator lint_on UNUSEDSIGNAL */
         if (OP == "MAX") begin : max_lane
-            assign combined[i*OUT_W +: OUT_W] = (window_start || x > r) ? x : r;
+            assign result = (window_start || x > r) ? x : r;
         end else begin : sum_lane
-            assign combined[i*OUT_W +: OUT_W] = (window_start ? {OUT_W{1'b0}} : r) + x;
+            assign result = (window_start ? {(OUT_W + 1){1'b0}} : r) + x;
         end
+        assign combined[i*OUT_W +: OUT_W] = result[OUT_W-1:0];
     end
 endgenerate
 

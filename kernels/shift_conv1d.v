@@ -9,10 +9,11 @@
  *
  * Streams, throughput and the file layout are those of conv1d_engine (see there). WEIGHT_FILE
  * holds 2 + clog2(MAX_SHIFT+1) bit codes {sign[1:0], shift}: sign 01 = +1, 11 = -1, 00 = 0,
- * written by hwgen.rtl.memfile.write_shift_conv1d (from hwgen.golden.ops.int_to_po2).
+ * written by hwgen.rtl.memfile.write_shift_conv1d (from hwgen.graph.ops.int_to_po2).
  */
 module shift_conv1d #(
     parameter DATA_W = 8,
+    parameter DATA_SIGNED = 1,         // 0: unsigned activations
     parameter MAX_SHIFT = 7,
     parameter BIAS_W = 16,
     parameter ACC_W = 24,
@@ -42,7 +43,7 @@ module shift_conv1d #(
 );
 
 conv1d_engine #(
-    .DATA_W(DATA_W), .WEIGHT_W(2 + (MAX_SHIFT > 0 ? $clog2(MAX_SHIFT + 1) : 1)), .BIAS_W(BIAS_W), .ACC_W(ACC_W),
+    .DATA_W(DATA_W), .DATA_SIGNED(DATA_SIGNED), .WEIGHT_W(2 + (MAX_SHIFT > 0 ? $clog2(MAX_SHIFT + 1) : 1)), .BIAS_W(BIAS_W), .ACC_W(ACC_W),
     .CH_IN(CH_IN), .CH_OUT(CH_OUT), .K(K), .STRIDE(STRIDE), .PADDING(PADDING), .T(T),
     .IN_PAR(IN_PAR), .OUT_PAR(OUT_PAR), .PRODUCT("shift"), .MAX_SHIFT(MAX_SHIFT),
     .WEIGHT_FILE(WEIGHT_FILE), .BIAS_FILE(BIAS_FILE)

@@ -46,6 +46,8 @@ import numpy as np
 SIM_DIR = Path(__file__).resolve().parent
 REPO_ROOT = SIM_DIR.parent
 KERNELS_DIR = REPO_ROOT / "kernels"
+BENCH_HDL_DIR = SIM_DIR / "hdl"  # bench-only wrappers (vector ports split for cocotbext-axi, kernel chains)
+HDL_SEARCH = (KERNELS_DIR, BENCH_HDL_DIR)
 BUILD_ROOT = REPO_ROOT / "sim_build"
 SIMULATORS = ("verilator", "icarus")
 CASE_FILE = "bench_case.json"
@@ -115,14 +117,21 @@ def waves_requested() -> bool:
 # ----------------------------------------------------------------------------------------------
 
 def hdl_parameters(params: Mapping[str, object]) -> dict[str, object]:
-    """UPPER_CASE keys are HDL parameters; strings become quoted Verilog string literals."""
+    """UPPER_CASE keys are HDL parameters; strings become quoted Verilog string literals, integers
+    outside 32-bit range sized hex literals (64'h...: simulators read a plain number as 32 bits)."""
     out: dict[str, object] = {}
     for name, value in params.items():
         if not name.isupper():
             continue
         if isinstance(value, bool):
             value = int(value)
-        out[name] = f'"{value}"' if isinstance(value, str) else value
+        if isinstance(value, str):
+            value = f'"{value}"'
+        elif isinstance(value, int) and not -(1 << 31) <= value < 1 << 31:
+            if value < 0:
+                raise ValueError(f"parameter {name}={value}: negative values beyond 32 bits are not supported")
+            value = f"{max(64, value.bit_length())}'h{value:x}"
+        out[name] = value
     return out
 
 
@@ -166,13 +175,12 @@ def cases(grid: Iterable[Mapping[str, object]], icarus: int = 1, marks: Iterable
 # Build once per parameter set
 # ----------------------------------------------------------------------------------------------
 
-def kernel_sources(kernel: str, extra: Iterable[str] = ()) -> list[Path]:
-    """kernels/<kernel>.v first (the top), then any kernels it instantiates."""
-    paths = [KERNELS_DIR / f"{name}.v" for name in (*extra, kernel)]
-    for path in paths:
-        if not path.is_file():
-            raise FileNotFoundError(f"kernel source {path} does not exist")
-    return paths
+def kernel_sources(kernel: str) -> list[Path]:
+    """The sources of `kernel` from its file list (`kernels/<kernel>.f`, or `sim/hdl/<kernel>.f` for a
+    bench-only wrapper): its own file first, then every module it instantiates (hwgen.rtl.filelist)."""
+    from hwgen.rtl import filelist  # noqa: PLC0415
+
+    return filelist.sources(kernel, HDL_SEARCH)
 
 
 def _build_key(sources: list[Path], params: Mapping[str, object], sim: str, toplevel: str) -> str:
@@ -264,8 +272,7 @@ def _runner(sim: str):
     return CachedRuntimeVerilator() if sim == "verilator" else get_runner(sim)
 
 
-def build(kernel: str, params: Mapping[str, object], sim: str | None = None, extra_sources: Iterable[str] = (),
-          toplevel: str | None = None) -> Path:
+def build(kernel: str, params: Mapping[str, object], sim: str | None = None, toplevel: str | None = None) -> Path:
     """Compile the kernel for `params` on `sim` unless an identical build already exists; return its folder.
 
     The key covers the sources' contents, the HDL parameters, the simulator and WAVES, so editing a
@@ -273,7 +280,7 @@ def build(kernel: str, params: Mapping[str, object], sim: str | None = None, ext
     """
     sim = sim or default_sim()
     toplevel = toplevel or kernel
-    sources = kernel_sources(kernel, extra_sources)
+    sources = kernel_sources(kernel)
     build_dir = BUILD_ROOT / build_name(kernel, params, sim)
     key = _build_key(sources, params, sim, toplevel)
     stamp = build_dir / "hwgen_build.key"
@@ -325,7 +332,7 @@ def _json_default(value):
 def run(kernel: str, params: Mapping[str, object], module: str, sim: str | None = None, *,
         case: Mapping[str, object] | None = None, arrays: Mapping[str, np.ndarray] | None = None,
         files: Mapping[str, Callable[[Path], object] | str] | None = None, testcase: str | None = None,
-        extra_sources: Iterable[str] = (), toplevel: str | None = None, seed: int | None = None) -> Path:
+        toplevel: str | None = None, seed: int | None = None) -> Path:
     """Run the cocotb tests in `module` on the (cached) build of `kernel` with `params`.
 
     Each pytest test gets its own folder <build>/runs/<test-id>/, which is the simulator's working
@@ -337,7 +344,7 @@ def run(kernel: str, params: Mapping[str, object], module: str, sim: str | None 
     sim = sim or default_sim()
     require_simulator(sim)
     toplevel = toplevel or kernel
-    build_dir = build(kernel, params, sim, extra_sources, toplevel)
+    build_dir = build(kernel, params, sim, toplevel)
     test_dir = build_dir / "runs" / _current_test_folder()
     if test_dir.exists():
         shutil.rmtree(test_dir)
@@ -385,7 +392,7 @@ def _sim_failures(log: Path, limit: int = 30) -> str:
 
 
 def elaborate(kernel: str, params: Mapping[str, object], sim: str | None = None,
-              extra_sources: Iterable[str] = (), toplevel: str | None = None) -> tuple[int, str]:
+              toplevel: str | None = None) -> tuple[int, str]:
     """Build `kernel` with `params` and run its first clock cycles; returns (exit status, output).
 
     The kernels check their parameters in `initial` blocks with $fatal, which both Verilator and
@@ -398,26 +405,20 @@ def elaborate(kernel: str, params: Mapping[str, object], sim: str | None = None,
     toplevel = toplevel or kernel
     if sim == "verilator":
         try:
-            run(kernel, params, "harness", sim, testcase="clock_only", extra_sources=extra_sources,
-                toplevel=toplevel)
+            run(kernel, params, "harness", sim, testcase="clock_only", toplevel=toplevel)
         except AssertionError as err:
             return 1, str(err)
         return 0, "simulation ran without a parameter error"
-    sources = [str(p) for p in kernel_sources(kernel, extra_sources)]
+    sources = [str(p) for p in kernel_sources(kernel)]
     out_dir = BUILD_ROOT / f"elab-{build_name(kernel, params, sim)}"
     with _FileLock(out_dir):
         if out_dir.exists():
             shutil.rmtree(out_dir)
         out_dir.mkdir(parents=True)
-        hdl = hdl_parameters(params)
-        if sim == "verilator":
-            cmds = [["verilator", "--binary", "--top-module", toplevel, "-Mdir", str(out_dir), "-o", "sim",
-                     *(f"-G{k}={v}" for k, v in hdl.items()), *sources],
-                    [str(out_dir / "sim")]]
-        else:
-            cmds = [["iverilog", "-g2012", "-s", toplevel, "-o", str(out_dir / "sim.vvp"),
-                     *(f"-P{toplevel}.{k}={v}" for k, v in hdl.items()), *sources],
-                    ["vvp", "-n", str(out_dir / "sim.vvp")]]
+        hdl = hdl_parameters(params)  # Icarus only: Verilator returned above
+        cmds = [["iverilog", "-g2012", "-s", toplevel, "-o", str(out_dir / "sim.vvp"),
+                 *(f"-P{toplevel}.{k}={v}" for k, v in hdl.items()), *sources],
+                ["vvp", "-n", str(out_dir / "sim.vvp")]]
         log = []
         for cmd in cmds:
             proc = subprocess.run(cmd, cwd=out_dir, capture_output=True, text=True, timeout=600)
@@ -463,12 +464,10 @@ def bench_arrays() -> dict[str, np.ndarray]:
 
 
 def pack_lanes(values: Iterable[int], width: int) -> int:
-    """Lane i at bits [i*width +: width], two's complement."""
-    mask = (1 << width) - 1
-    word = 0
-    for i, v in enumerate(values):
-        word |= (int(v) & mask) << (i * width)
-    return word
+    """Lane i at bits [i*width +: width], two's complement (hwgen.rtl.memfile.pack_lanes: one packing)."""
+    from hwgen.rtl.memfile import pack_lanes as pack  # noqa: PLC0415
+
+    return pack(values, width)
 
 
 def unpack_lanes(word: int, lanes: int, width: int, signed: bool = True) -> list[int]:
@@ -522,17 +521,20 @@ def _quiet(endpoint):
     return endpoint
 
 
-def axis_source(dut, prefix: str = "s_axis"):
-    """cocotbext-axi source on `<prefix>_*`, one tdata word per beat (any width)."""
+def axis_source(dut, prefix: str = "s_axis", clock=None, reset=None, reset_active_level: bool = True):
+    """cocotbext-axi source on `<prefix>_*`, one tdata word per beat (any width); dut.clk/dut.rst
+    unless `clock`/`reset` are given (an accelerator top: dut.ap_clk, dut.ap_rst_n active low)."""
     from cocotbext.axi import AxiStreamBus, AxiStreamSource  # noqa: PLC0415
 
-    return _quiet(AxiStreamSource(AxiStreamBus.from_prefix(dut, prefix), dut.clk, dut.rst, byte_lanes=1))
+    return _quiet(AxiStreamSource(AxiStreamBus.from_prefix(dut, prefix), dut.clk if clock is None else clock,
+                                  dut.rst if reset is None else reset, reset_active_level, byte_lanes=1))
 
 
-def axis_sink(dut, prefix: str = "m_axis"):
+def axis_sink(dut, prefix: str = "m_axis", clock=None, reset=None, reset_active_level: bool = True):
     from cocotbext.axi import AxiStreamBus, AxiStreamSink  # noqa: PLC0415
 
-    return _quiet(AxiStreamSink(AxiStreamBus.from_prefix(dut, prefix), dut.clk, dut.rst, byte_lanes=1))
+    return _quiet(AxiStreamSink(AxiStreamBus.from_prefix(dut, prefix), dut.clk if clock is None else clock,
+                                dut.rst if reset is None else reset, reset_active_level, byte_lanes=1))
 
 
 def axis_frame(beats: list[int]):
@@ -541,19 +543,21 @@ def axis_frame(beats: list[int]):
     return AxiStreamFrame(tdata=list(beats))
 
 
-async def reset(dut, cycles: int = 3) -> None:
-    """Synchronous active-high reset for `cycles` clock edges."""
+async def reset(dut, cycles: int = 3, clock: str = "clk", signal: str = "rst", active_high: bool = True) -> None:
+    """Synchronous reset for `cycles` clock edges (active-high dut.rst unless told otherwise)."""
     from cocotb.triggers import RisingEdge  # noqa: PLC0415
 
-    dut.rst.value = 1
+    clk, rst = getattr(dut, clock), getattr(dut, signal)
+    rst.value = int(active_high)
     for _ in range(cycles):
-        await RisingEdge(dut.clk)
-    dut.rst.value = 0
-    await RisingEdge(dut.clk)
+        await RisingEdge(clk)
+    rst.value = int(not active_high)
+    await RisingEdge(clk)
 
 
-async def start(dut, period_ns: int = 10) -> None:
-    """Start the clock on dut.clk and apply a reset.
+async def start(dut, period_ns: int = 10, clock: str = "clk", reset_signal: str = "rst",
+                active_high: bool = True) -> None:
+    """Start the clock on dut.clk (or `clock`) and apply a reset.
 
     Create the cocotbext-axi endpoints BEFORE calling this: they drive their outputs (tvalid, tready)
     to defined values only once they see the reset, and Icarus starts every reg at X.
@@ -561,8 +565,8 @@ async def start(dut, period_ns: int = 10) -> None:
     import cocotb  # noqa: PLC0415
     from cocotb.clock import Clock  # noqa: PLC0415
 
-    cocotb.start_soon(Clock(dut.clk, period_ns, unit="ns").start())
-    await reset(dut)
+    cocotb.start_soon(Clock(getattr(dut, clock), period_ns, unit="ns").start())
+    await reset(dut, clock=clock, signal=reset_signal, active_high=active_high)
 
 
 async def receive_frames(sink, n_frames: int, timeout_cycles: int, clk) -> list[list[int]]:
@@ -592,11 +596,14 @@ def assert_frames_equal(got: np.ndarray, expected: np.ndarray, what: str) -> Non
 
 
 # ----------------------------------------------------------------------------------------------
-# Frame-level checks shared by the benches (added by RTL-2)
+# Frame-level checks shared by the benches
 # ----------------------------------------------------------------------------------------------
-# The pytest side passes case["stream"] = dict(in_par, in_w, out_par, out_w, out_signed,
-# cycles_per_beat) and arrays inputs (frames, rows, cols) / expected (frames, rows_out, cols_out),
-# the expected frames computed with hwgen.graph. The coroutines below only move beats and compare.
+# One input and one output stream: the pytest side passes case["stream"] = dict(in_par, in_w,
+# out_par, out_w, out_signed, cycles_per_beat) and arrays inputs (frames, rows, cols) / expected
+# (frames, rows_out, cols_out). Several streams (fork, add, concat): case["ports"] = dict(inputs=[
+# dict(prefix, par, w), ...], outputs=[dict(prefix, par, w, signed), ...], cycles_per_beat) and
+# arrays inputs_<i> / expected_<j> per port. The expected frames come from hwgen.graph; the
+# coroutines below only move beats and compare.
 
 def edge_ints(rng: np.random.Generator, shape, lo: int, hi: int, special: Iterable[int] = ()) -> np.ndarray:
     """Random integers in [lo, hi] with extremes planted: lo, hi, 0, -1, lo + 1 and `special` values
@@ -613,41 +620,83 @@ def _frame_beats(frame: np.ndarray, par: int, width: int) -> list[int]:
     return frame_to_beats(frame.reshape(-1, par), par, width)
 
 
-async def _send_all(source, inputs: np.ndarray, layout: Mapping) -> None:
-    for frame in inputs:
-        await source.send(axis_frame(_frame_beats(frame, layout["in_par"], layout["in_w"])))
+class _Port:
+    """One stream of the bench: its cocotbext-axi endpoint, lane layout and frames (sent or expected)."""
+
+    def __init__(self, prefix: str, par: int, width: int, frames: np.ndarray, signed: bool = True):
+        self.prefix, self.par, self.width, self.signed = prefix, par, width, signed
+        self.frames = np.asarray(frames)
+        self.endpoint = None
+
+    @property
+    def beats(self) -> int:
+        return self.frames.size // self.par
+
+    def frame_beats(self, i: int) -> list[int]:
+        return _frame_beats(self.frames[i], self.par, self.width)
 
 
-async def _expect_frames(dut, sink, expected: np.ndarray, layout: Mapping, timeout_cycles: int) -> None:
-    """Receive len(expected) frames, compare each bit-exactly, then check nothing else arrives."""
+def _layout() -> tuple[list[_Port], list[_Port], int]:
+    """(input ports, output ports, cycles per input beat) of the case the pytest side wrote."""
+    case, arrays = bench_case(), bench_arrays()
+    if "ports" in case:
+        spec = case["ports"]
+        ins = [_Port(p["prefix"], p["par"], p["w"], arrays[f"inputs_{i}"]) for i, p in enumerate(spec["inputs"])]
+        outs = [_Port(p["prefix"], p["par"], p["w"], arrays[f"expected_{j}"], p.get("signed", True))
+                for j, p in enumerate(spec["outputs"])]
+        return ins, outs, spec.get("cycles_per_beat", 1)
+    s = case["stream"]
+    return ([_Port("s_axis", s["in_par"], s["in_w"], arrays["inputs"])],
+            [_Port("m_axis", s["out_par"], s["out_w"], arrays["expected"], s["out_signed"])],
+            s.get("cycles_per_beat", 1))
+
+
+def _connect(dut, ins: list[_Port], outs: list[_Port], idle: float = 0.0, stall: float = 0.0, seed: int = 1):
+    """Endpoints on every port; each input idles and each output stalls with its own random pattern."""
+    for k, port in enumerate(ins):
+        port.endpoint = axis_source(dut, port.prefix)
+        if idle:
+            port.endpoint.set_pause_generator(idle_generator(seed + 7 * k, idle))
+    for k, port in enumerate(outs):
+        port.endpoint = axis_sink(dut, port.prefix)
+        if stall:
+            port.endpoint.set_pause_generator(backpressure_generator(seed + 7 * k, stall))
+
+
+async def _send_all(ins: list[_Port]) -> None:
+    for port in ins:
+        for i in range(len(port.frames)):
+            await port.endpoint.send(axis_frame(port.frame_beats(i)))
+
+
+async def _expect_frames(dut, outs: list[_Port], timeout_cycles: int) -> None:
+    """Receive every output port's frames, compare each bit-exactly, then check nothing else arrives."""
     from cocotb.triggers import ClockCycles  # noqa: PLC0415
 
-    got = await receive_frames(sink, len(expected), timeout_cycles, dut.clk)
-    for i, (beats, want) in enumerate(zip(got, expected, strict=True)):
-        frame = beats_to_frame(beats, layout["out_par"], layout["out_w"], want.shape[-1], layout["out_signed"])
-        assert_frames_equal(frame, want, f"output frame {i}")
+    for port in outs:
+        got = await receive_frames(port.endpoint, len(port.frames), timeout_cycles, dut.clk)
+        for i, (beats, want) in enumerate(zip(got, port.frames, strict=True)):
+            frame = beats_to_frame(beats, port.par, port.width, want.shape[-1], port.signed)
+            assert_frames_equal(frame, want, f"{port.prefix} frame {i}")
     await ClockCycles(dut.clk, 20)
-    assert sink.empty(), f"{sink.count()} unexpected extra output frame(s)"
+    for port in outs:
+        assert port.endpoint.empty(), f"{port.endpoint.count()} unexpected extra frame(s) on {port.prefix}"
 
 
-def _timeout(inputs: np.ndarray, layout: Mapping, slack: int = 8) -> int:
-    beats = inputs.size // layout["in_par"]
-    return 200 + slack * beats * layout.get("cycles_per_beat", 1)
+def _timeout(ins: list[_Port], outs: list[_Port], cycles_per_beat: int, slack: int = 8) -> int:
+    beats = max([p.beats * cycles_per_beat for p in ins] + [p.beats for p in outs])
+    return 200 + slack * beats
 
 
 async def check_frames(dut, idle: float = 0.0, stall: float = 0.0, seed: int = 1) -> None:
     """All input frames back to back (idle gaps with probability `idle`, output stalls with
     probability `stall`); every output frame must equal the golden one: nothing lost, duplicated
     or reordered, tlast where the frame ends."""
-    layout, arrays = bench_case()["stream"], bench_arrays()
-    source, sink = axis_source(dut), axis_sink(dut)
-    if idle:
-        source.set_pause_generator(idle_generator(seed, idle))
-    if stall:
-        sink.set_pause_generator(backpressure_generator(seed, stall))
+    ins, outs, cpb = _layout()
+    _connect(dut, ins, outs, idle, stall, seed)
     await start(dut)
-    await _send_all(source, arrays["inputs"], layout)
-    await _expect_frames(dut, sink, arrays["expected"], layout, _timeout(arrays["inputs"], layout))
+    await _send_all(ins)
+    await _expect_frames(dut, outs, _timeout(ins, outs, cpb))
 
 
 async def check_reset_mid_frame(dut, idle: float = 0.2, stall: float = 0.2, seed: int = 2) -> None:
@@ -655,72 +704,82 @@ async def check_reset_mid_frame(dut, idle: float = 0.2, stall: float = 0.2, seed
     the golden ones (no state leaks from the interrupted frame)."""
     from cocotb.triggers import ClockCycles  # noqa: PLC0415
 
-    layout, arrays = bench_case()["stream"], bench_arrays()
-    source, sink = axis_source(dut), axis_sink(dut)
-    source.set_pause_generator(idle_generator(seed, idle))
-    sink.set_pause_generator(backpressure_generator(seed, stall))
+    ins, outs, cpb = _layout()
+    _connect(dut, ins, outs, idle, stall, seed)
     await start(dut)
-    first = _frame_beats(arrays["inputs"][0], layout["in_par"], layout["in_w"])
-    await source.send(axis_frame(first))
-    await ClockCycles(dut.clk, max(1, len(first) * layout.get("cycles_per_beat", 1) // 2))
+    for port in ins:
+        await port.endpoint.send(axis_frame(port.frame_beats(0)))
+    first_len = len(ins[0].frame_beats(0))
+    await ClockCycles(dut.clk, max(1, first_len * cpb // 2))
     # current_frame is set while beats of the frame are still to be driven
-    assert source.current_frame is not None, "the first frame was fully sent before the reset: lengthen it"
+    assert ins[0].endpoint.current_frame is not None, "the first frame was fully sent before the reset: lengthen it"
     await reset(dut)
-    sink.clear()
-    await _send_all(source, arrays["inputs"], layout)
-    await _expect_frames(dut, sink, arrays["expected"], layout, _timeout(arrays["inputs"], layout))
+    for port in outs:
+        port.endpoint.clear()
+    await _send_all(ins)
+    await _expect_frames(dut, outs, _timeout(ins, outs, cpb))
 
 
 async def check_full_throughput(dut, latency: int = 4) -> None:
     """With no idle input and no backpressure, every frame goes through back to back in at most
-    (input beats x cycles_per_beat + latency) cycles, first input beat to last output beat: the
-    kernel streams at its design rate, with no bubble per beat or per frame. Outputs are compared too."""
+    (beats of the busiest port x its cycles per beat + latency) cycles, first input beat to last
+    output beat: the kernel streams at its design rate, with no bubble per beat or per frame. The
+    busiest port is the input for most kernels (input beats x cycles_per_beat), an output where
+    the kernel sends more beats than it takes (concatenation, narrower lanes). Outputs are compared too."""
     from cocotb.triggers import RisingEdge  # noqa: PLC0415
 
-    layout, arrays = bench_case()["stream"], bench_arrays()
-    source, sink = axis_source(dut), axis_sink(dut)
+    ins, outs, cpb = _layout()
+    latency = bench_case().get("latency", latency)  # a case may allow for a longer pipeline
+    _connect(dut, ins, outs)
     await start(dut)
-    await _send_all(source, arrays["inputs"], layout)
-    in_beats = arrays["inputs"].size // layout["in_par"]
-    out_beats = arrays["expected"].size // layout["out_par"]
+    await _send_all(ins)
+
+    def fired(prefix: str) -> bool:
+        return getattr(dut, f"{prefix}_tvalid").value == 1 and getattr(dut, f"{prefix}_tready").value == 1
+
     first_in = last_out = None
-    seen = 0
-    for cycle in range(_timeout(arrays["inputs"], layout)):
+    seen = dict.fromkeys((p.prefix for p in outs), 0)
+    total = sum(p.beats for p in outs)
+    for cycle in range(_timeout(ins, outs, cpb)):
         await RisingEdge(dut.clk)  # handshake signals as sampled at this edge
-        if first_in is None and dut.s_axis_tvalid.value == 1 and dut.s_axis_tready.value == 1:
+        if first_in is None and any(fired(p.prefix) for p in ins):
             first_in = cycle
-        if dut.m_axis_tvalid.value == 1 and dut.m_axis_tready.value == 1:
-            seen += 1
-            last_out = cycle
-            if seen == out_beats:
-                break
-    assert seen == out_beats, f"only {seen} of {out_beats} output beats arrived"
+        for port in outs:
+            if fired(port.prefix):
+                seen[port.prefix] += 1
+                last_out = cycle
+        if sum(seen.values()) == total:
+            break
+    assert sum(seen.values()) == total, f"only {seen} of {total} output beats arrived"
     cycles = last_out - first_in + 1
-    budget = in_beats * layout.get("cycles_per_beat", 1) + latency
-    dut._log.info("throughput: %d input beats in %d cycles (budget %d)", in_beats, cycles, budget)
-    assert cycles <= budget, f"{in_beats} input beats took {cycles} cycles, more than {budget}"
-    await _expect_frames(dut, sink, arrays["expected"], layout, _timeout(arrays["inputs"], layout))
+    budget = max([p.beats * cpb for p in ins] + [p.beats for p in outs]) + latency
+    dut._log.info("throughput: %d cycles for the frames (budget %d)", cycles, budget)
+    assert cycles <= budget, f"the frames took {cycles} cycles, more than {budget}"
+    await _expect_frames(dut, outs, _timeout(ins, outs, cpb))
 
 
 async def check_short_frame_resync(dut) -> None:
-    """A frame cut short by an early tlast must not shift the frames after it: the kernels restart
-    their frame counters on input tlast. Whatever the short frame produced (nothing, or beats that
-    join the next output frame) is ignored; every full frame after it must come out exactly."""
+    """A frame cut short by an early tlast (on every input) must not shift the frames after it: the
+    kernels restart their frame counters on input tlast. Whatever the short frame produced (nothing,
+    or beats that join the next output frame) is ignored; every full frame after it must come out
+    exactly."""
     from cocotb.triggers import ClockCycles  # noqa: PLC0415
 
-    layout, arrays = bench_case()["stream"], bench_arrays()
-    source, sink = axis_source(dut), axis_sink(dut)
+    ins, outs, cpb = _layout()
+    _connect(dut, ins, outs)
     await start(dut)
-    first = _frame_beats(arrays["inputs"][0], layout["in_par"], layout["in_w"])
-    await source.send(axis_frame(first[: max(1, len(first) // 2)]))  # tlast on its last beat
-    await _send_all(source, arrays["inputs"], layout)
-    expected = [_frame_beats(f, layout["out_par"], layout["out_w"]) for f in arrays["expected"]]
-    got = await receive_frames(sink, len(expected), _timeout(arrays["inputs"], layout, slack=12), dut.clk)
-    await ClockCycles(dut.clk, 50)
-    while not sink.empty():
-        got.append(list((await sink.recv()).tdata))
-    mask = (1 << (layout["out_par"] * layout["out_w"])) - 1
-    got = [[int(b) & mask for b in frame] for frame in got]
-    assert got[len(got) - len(expected) + 1:] == expected[1:], "frames after the short one differ from golden"
-    head = got[len(got) - len(expected)]
-    assert head[len(head) - len(expected[0]):] == expected[0], "first full frame differs from golden"
+    for port in ins:
+        first = port.frame_beats(0)
+        await port.endpoint.send(axis_frame(first[: max(1, len(first) // 2)]))  # tlast on its last beat
+    await _send_all(ins)
+    for port in outs:
+        expected = [port.frame_beats(i) for i in range(len(port.frames))]
+        got = await receive_frames(port.endpoint, len(expected), _timeout(ins, outs, cpb, slack=12), dut.clk)
+        await ClockCycles(dut.clk, 50)
+        while not port.endpoint.empty():
+            got.append(list((await port.endpoint.recv()).tdata))
+        mask = (1 << (port.par * port.width)) - 1
+        got = [[int(b) & mask for b in frame] for frame in got]
+        assert got[len(got) - len(expected) + 1:] == expected[1:], "frames after the short one differ from golden"
+        head = got[len(got) - len(expected)]
+        assert head[len(head) - len(expected[0]):] == expected[0], "first full frame differs from golden"

@@ -37,7 +37,7 @@ def scores(rng, n_frames, params) -> np.ndarray:
     an all most-negative frame and frames whose maximum sits at the last index or is tied at
     the first and last."""
     n, width = params["N"], params["DATA_W"]
-    lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
+    lo, hi = ops.int_range(width)
     pool = np.array([lo, lo + 1, -1, 0, 1, hi - 1, hi] + list(rng.integers(lo, hi, 3)), dtype=np.int64)
     x = rng.choice(pool, size=(n_frames, 1, n))
     x[0, 0, :] = 7 % (hi + 1)          # all equal -> index 0

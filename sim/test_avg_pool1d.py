@@ -1,4 +1,6 @@
-"""Bench for kernels/avg_pool1d.v: bit-exact against hwgen.graph.ops.requantize(sum_pool1d)."""
+"""Bench for kernels/avg_pool1d.v: bit-exact against hwgen.graph.layers.average_pool for any POOL
+(exact sum on the accumulator grid, division truncated toward zero, the output's rounding and
+saturation), parameters from hwgen.rtl.divide.average_parameters."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ import zlib
 import harness
 import numpy as np
 import pytest
+from average_cases import activations, average_entry, average_pool, stream
+from saturation import saturation_total  # noqa: F401  (cocotb finds the tests it runs in this module)
 from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in this module)
     frames_full_rate,
     frames_idle_and_backpressure,
@@ -15,50 +19,39 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
     short_frame_resync,
 )
 
-from hwgen.graph import ops
+from hwgen.graph.ops import Fixed
 
 KERNEL = "avg_pool1d"
-EXTRA = ("pool1d_window", "requant_relu")  # the window sums, then the division stage
+# out=Fixed(width, frac beyond the input's, signed, rounding)
 GRID = [
-    dict(T=12, CH=4, PAR=2, DATA_W=8, POOL=2, ROUNDING="RND"),
-    dict(T=10, CH=3, PAR=1, DATA_W=8, POOL=4, ROUNDING="RND_CONV"),  # T % POOL = 2 dropped
-    dict(T=8, CH=4, PAR=4, DATA_W=6, POOL=8, ROUNDING="TRN"),
+    average_entry(3, 8, True, 2, Fixed(8, 0, True, "RND_CONV"), T=10, CH=4, PAR=2, POOL=3),  # T % 3 dropped
+    average_entry(5, 8, False, 3, Fixed(8, 0, False, "TRN"), T=12, CH=3, PAR=3, POOL=5),    # unsigned
+    average_entry(6, 6, True, 5, Fixed(4, -1, True, "RND"), T=13, CH=2, PAR=1, POOL=6),     # finer acc,
+                                                                                          # coarser, saturating out
+    average_entry(7, 8, False, 3, Fixed(12, 4, False, "RND_CONV"), T=14, CH=2, PAR=2, POOL=7),  # out finer than acc
+    average_entry(4, 8, True, 2, Fixed(8, 0, True, "RND"), T=8, CH=4, PAR=4, POOL=4),       # power of two
 ]
 BAD = [
-    (dict(POOL=3), "POOL"),
+    (dict(DIV_MULT=682), "DIV_MULT"),   # ceil(2**11 / 3) = 683: 682 is not exact
+    (dict(DIV_SHIFT=10, DIV_MULT=342), "DIV_MULT"),   # a shift too small for the largest sum
+    (dict(ACC_W=11), "ACC_W"),         # 8 + clog2(3) + 2 = 12 bits needed
+    (dict(STRIDE=2), "STRIDE"),
     (dict(CH=3), "CH"),
-    (dict(ROUNDING="UP"), "ROUNDING"),  # reported by the division stage
+    (dict(ROUNDING="UP"), "ROUNDING"),  # reported by the requantisation stage
 ]
-
-
-def golden(frame: np.ndarray, params) -> np.ndarray:
-    pool_log2 = params["POOL"].bit_length() - 1
-    out = ops.Fixed(params["DATA_W"], 0, rounding=params["ROUNDING"], saturation="SAT")
-    q, _ = ops.requantize(ops.sum_pool1d(frame, params["POOL"]), pool_log2, out)
-    return q
-
-
-def activations(rng, n_frames, params) -> np.ndarray:
-    """Random frames with extremes planted; all most-negative, all most-positive and all-zero frames."""
-    lo, hi = -(1 << (params["DATA_W"] - 1)), (1 << (params["DATA_W"] - 1)) - 1
-    x = harness.edge_ints(rng, (n_frames, params["T"], params["CH"]), lo, hi)
-    x[1], x[2], x[3] = lo, hi, 0
-    return x
 
 
 @pytest.mark.parametrize("params, sim", harness.cases(GRID))
 def test_avg_pool1d(params, sim):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
-    inputs = activations(rng, 5, params)
-    expected = np.stack([golden(frame, params) for frame in inputs])
-    stream = dict(in_par=params["PAR"], in_w=params["DATA_W"], out_par=params["PAR"],
-                  out_w=params["DATA_W"], out_signed=True)
-    harness.run(KERNEL, params, "test_avg_pool1d", sim, case={"stream": stream},
-                arrays={"inputs": inputs, "expected": expected}, extra_sources=EXTRA)
+    inputs = activations(rng, 6, params, params["T"])
+    expected, clipped = average_pool(inputs, params, params["POOL"])
+    harness.run(KERNEL, params, "test_avg_pool1d", sim, case={"stream": stream(params)},
+                arrays={"inputs": inputs, "expected": expected, "sat_total": clipped})
 
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])
 def test_avg_pool1d_rejects_bad_parameter(bad, name):
-    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus", extra_sources=EXTRA)
+    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
     assert status != 0, f"{bad} elaborated without error"
     assert f"parameter {name}" in log, log

@@ -16,6 +16,9 @@ GRID = [
     dict(DATA_W=8, CH=4, PAR=2, K=3, STRIDE=1, PADDING="same", T=10),
     dict(DATA_W=5, CH=6, PAR=3, K=4, STRIDE=2, PADDING="same", T=11),   # asymmetric padding
     dict(DATA_W=6, CH=2, PAR=1, K=5, STRIDE=3, PADDING="valid", T=13),  # stride ends output early
+    # strided 'same' where TensorFlow pads differently from (K-1)/2 in front, K-1 in all:
+    dict(DATA_W=8, CH=4, PAR=2, K=3, STRIDE=2, PADDING="same", T=8),    # 0 before, 1 after
+    dict(DATA_W=4, CH=3, PAR=3, K=3, STRIDE=3, PADDING="same", T=9),    # no padding at all
 ]
 BAD = [
     (dict(CH=5), "CH"),
@@ -27,7 +30,7 @@ BAD = [
 
 def expected_beats(x: np.ndarray, p: dict) -> np.ndarray:
     """(T, CH) -> (out_time * groups, K * PAR): one row per output beat, lane k*PAR + i."""
-    win = ops.windows(ops.pad_time(x, p["K"], p["PADDING"]), p["K"], p["STRIDE"])  # (n, K, CH)
+    win = ops.windows(ops.pad_time(x, p["K"], p["PADDING"], p["STRIDE"]), p["K"], p["STRIDE"])  # (n, K, CH)
     n, k, ch = win.shape
     per_group = win.reshape(n, k, ch // p["PAR"], p["PAR"]).transpose(0, 2, 1, 3)  # (n, G, K, PAR)
     return per_group.reshape(n * ch // p["PAR"], k * p["PAR"])
@@ -36,7 +39,7 @@ def expected_beats(x: np.ndarray, p: dict) -> np.ndarray:
 @pytest.mark.parametrize("params, sim", harness.cases(GRID))
 def test_line_buffer_1d(params, sim):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
-    lo, hi = -(1 << (params["DATA_W"] - 1)), (1 << (params["DATA_W"] - 1)) - 1
+    lo, hi = ops.int_range(params["DATA_W"])
     inputs = harness.edge_ints(rng, (3, params["T"], params["CH"]), lo, hi)
     inputs[1] = lo  # a frame of the most negative value, then one of zeros
     inputs = np.concatenate([inputs, np.zeros_like(inputs[:1])])

@@ -18,25 +18,28 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
 from hwgen.graph import ops
 
 KERNEL = "max_pool1d"
-EXTRA = ("pool1d_window",)  # the shared window stage
 GRID = [
     dict(T=12, CH=4, PAR=2, DATA_W=8, POOL=2),
     dict(T=10, CH=3, PAR=1, DATA_W=8, POOL=3),   # T % POOL = 1: the tail step is dropped
-    dict(T=8, CH=8, PAR=8, DATA_W=4, POOL=4),
+    dict(T=11, CH=8, PAR=8, DATA_W=4, DATA_SIGNED=0, POOL=5),  # unsigned 0..15, T % POOL = 1
 ]
 BAD = [
     (dict(CH=5), "CH"),
     (dict(T=1), "T"),
     (dict(POOL=0), "POOL"),
+    (dict(STRIDE=1), "STRIDE"),   # overlapping windows: refused with a message, not computed wrong
 ]
 
 
 def activations(rng, n_frames, params) -> np.ndarray:
-    """Random frames with extremes planted, one frame all most-negative and one all zero."""
-    lo, hi = -(1 << (params["DATA_W"] - 1)), (1 << (params["DATA_W"] - 1)) - 1
+    """Random frames with extremes planted, one frame all at the lowest value, one all zero, one
+    all at the highest."""
+    data_type = ops.Fixed(params["DATA_W"], 0, bool(params.get("DATA_SIGNED", 1)))
+    lo, hi = data_type.min_int, data_type.max_int
     x = harness.edge_ints(rng, (n_frames, params["T"], params["CH"]), lo, hi)
     x[1] = lo
     x[2] = 0
+    x[3] = hi
     return x
 
 
@@ -46,13 +49,13 @@ def test_max_pool1d(params, sim):
     inputs = activations(rng, 4, params)
     expected = np.stack([ops.max_pool1d(frame, params["POOL"]) for frame in inputs])
     stream = dict(in_par=params["PAR"], in_w=params["DATA_W"], out_par=params["PAR"],
-                  out_w=params["DATA_W"], out_signed=True)
+                  out_w=params["DATA_W"], out_signed=bool(params.get("DATA_SIGNED", 1)))
     harness.run(KERNEL, params, "test_max_pool1d", sim, case={"stream": stream},
-                arrays={"inputs": inputs, "expected": expected}, extra_sources=EXTRA)
+                arrays={"inputs": inputs, "expected": expected})
 
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])
 def test_max_pool1d_rejects_bad_parameter(bad, name):
-    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus", extra_sources=EXTRA)
+    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
     assert status != 0, f"{bad} elaborated without error"
     assert f"parameter {name}" in log, log

@@ -1,4 +1,5 @@
-"""Bench for kernels/requant_relu.v: bit-exact against hwgen.graph.ops.requantize (+ relu)."""
+"""Bench for kernels/requant_relu.v: bit-exact against hwgen.graph.layers.cast (ReLU, then
+ops.requantize), and its sat_lanes pulse against ops.saturate's count on every beat."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import zlib
 import harness
 import numpy as np
 import pytest
+from saturation import saturation_per_beat  # noqa: F401  (cocotb finds the tests it runs in this module)
 from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in this module)
     frames_full_rate,
     frames_idle_and_backpressure,
@@ -15,13 +17,14 @@ from stream_checks import (  # noqa: F401  (cocotb finds the tests it runs in th
     short_frame_resync,
 )
 
-from hwgen.graph import ops
+from hwgen.graph import layers, ops
 
 KERNEL = "requant_relu"
 GRID = [
     dict(PAR=2, ACC_W=24, DATA_W=8, SHIFT=8, ROUNDING="RND", RELU=1, OUT_SIGNED=1),
     dict(PAR=1, ACC_W=20, DATA_W=8, SHIFT=1, ROUNDING="RND_CONV", RELU=0, OUT_SIGNED=1),
     dict(PAR=4, ACC_W=16, DATA_W=6, SHIFT=-2, ROUNDING="TRN", RELU=0, OUT_SIGNED=0),  # left shift, unsigned out
+    dict(PAR=2, ACC_W=10, IN_SIGNED=0, DATA_W=6, SHIFT=2, ROUNDING="RND_CONV", RELU=1, OUT_SIGNED=1),  # unsigned in
 ]
 BAD = [
     (dict(ROUNDING="FLOOR"), "ROUNDING"),
@@ -35,16 +38,24 @@ def output_type(params) -> ops.Fixed:
                      rounding=params["ROUNDING"], saturation="SAT")
 
 
-def golden(acc: np.ndarray, params) -> np.ndarray:
-    q, _ = ops.requantize(acc, params["SHIFT"], output_type(params))
-    return ops.relu(q) if params["RELU"] else q
+def golden(acc: np.ndarray, params) -> tuple[np.ndarray, int]:
+    """(outputs, number clipped): the accumulator has SHIFT fractional bits more than the output."""
+    acc_type = ops.Fixed(params["ACC_W"], params["SHIFT"], signed=bool(params.get("IN_SIGNED", 1)))
+    return layers.cast(acc, acc_type, output_type(params), relu=bool(params["RELU"]))
+
+
+def saturations_per_beat(acc: np.ndarray, params) -> np.ndarray:
+    """ops.saturate's count for every beat (PAR lanes) in stream order."""
+    beats = acc.reshape(-1, params["PAR"])
+    return np.array([golden(beat, params)[1] for beat in beats])
 
 
 def accumulators(rng, shape, params) -> np.ndarray:
     """Half full-range (mostly saturating, extremes planted), half near the output range, with
     rounding ties and the values either side of both saturation limits planted."""
     acc_w, shift, out = params["ACC_W"], params["SHIFT"], output_type(params)
-    lo, hi = -(1 << (acc_w - 1)), (1 << (acc_w - 1)) - 1
+    signed = bool(params.get("IN_SIGNED", 1))
+    lo, hi = ops.int_range(acc_w, signed)
     if shift > 0:
         half = 1 << (shift - 1)
         special = [(k << shift) + half for k in (-3, -2, -1, 0, 1, 2, 3)]  # rounding ties
@@ -54,7 +65,8 @@ def accumulators(rng, shape, params) -> np.ndarray:
         special = [(limit >> -shift) + d for limit in (out.max_int, out.min_int) for d in (-1, 0, 1)]
     wide = harness.edge_ints(rng, shape, lo, hi, special=special)
     near = min(hi, 1 << max(params["DATA_W"] + shift, 1))
-    narrow = harness.edge_ints(rng, shape, -near, near, special=special)
+    special = [v for v in special if lo <= v <= hi]
+    narrow = harness.edge_ints(rng, shape, -near if signed else 0, near, special=special)
     return np.where(rng.random(shape) < 0.5, wide, narrow)
 
 
@@ -62,11 +74,13 @@ def accumulators(rng, shape, params) -> np.ndarray:
 def test_requant_relu(params, sim):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
     inputs = accumulators(rng, (8, 6, 2 * params["PAR"]), params)  # 8 frames of 6 steps x 2 groups
-    expected = golden(inputs, params)
+    expected, _ = golden(inputs, params)
+    sat = saturations_per_beat(inputs, params)
+    assert sat.any() and not sat.all(), "the data should clip some beats and not others"
     stream = dict(in_par=params["PAR"], in_w=params["ACC_W"], out_par=params["PAR"],
                   out_w=params["DATA_W"], out_signed=bool(params["OUT_SIGNED"]))
     harness.run(KERNEL, params, "test_requant_relu", sim, case={"stream": stream},
-                arrays={"inputs": inputs, "expected": expected})
+                arrays={"inputs": inputs, "expected": expected, "sat_per_beat": sat})
 
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])

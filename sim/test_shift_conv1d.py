@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import zlib
 
+import cycle_count
 import harness
 import numpy as np
 import pytest
-from stream_checks import frames_full_rate, frames_idle_and_backpressure, reset_mid_frame, short_frame_resync  # noqa: F401  (cocotb finds the tests it runs in this module)
+from cycle_count import frame_cycles  # noqa: F401  (cocotb finds the tests it runs in this module)
+from stream_checks import frames_full_rate, frames_idle_and_backpressure, reset_mid_frame, short_frame_resync  # noqa: F401
 
 from hwgen.graph import ops
 from hwgen.rtl import memfile
 
 KERNEL = "shift_conv1d"
-SOURCES = ("line_buffer_1d", "conv1d_engine")
 GRID = [
     dict(DATA_W=8, MAX_SHIFT=7, BIAS_W=16, ACC_W=24, CH_IN=4, CH_OUT=4, K=3, STRIDE=1, PADDING="same",
          T=8, IN_PAR=2, OUT_PAR=2),
@@ -22,9 +23,13 @@ GRID = [
          T=6, IN_PAR=4, OUT_PAR=1),                                     # pointwise, tight accumulator
     dict(DATA_W=8, MAX_SHIFT=12, BIAS_W=16, ACC_W=26, CH_IN=2, CH_OUT=2, K=5, STRIDE=2, PADDING="same",
          T=9, IN_PAR=1, OUT_PAR=2),                                     # 4-bit shifts, stride 2
+    dict(DATA_W=8, DATA_SIGNED=0, MAX_SHIFT=4, BIAS_W=12, ACC_W=17, CH_IN=2, CH_OUT=2, K=3, STRIDE=3,
+         PADDING="same", T=9, IN_PAR=2, OUT_PAR=1),                     # unsigned data, minimal ACC_W;
+                                                                        # TF strided 'same': no padding
 ]
 BAD = [
     (dict(ACC_W=19), "ACC_W"),
+    (dict(DATA_SIGNED=0, ACC_W=20), "ACC_W"),   # enough for signed data, one bit short for unsigned
     (dict(CH_IN=3), "CH_IN"),
 ]
 N_FRAMES = 3
@@ -32,11 +37,13 @@ N_FRAMES = 3
 
 def make_case(p: dict, rng: np.random.Generator):
     """Random data (extremes planted) and po2 weights; output channel 0 has every weight at
-    -2**MAX_SHIFT, so frame 1 (all most-negative data) reaches the largest positive sum."""
-    d_lo, d_hi = -(1 << (p["DATA_W"] - 1)), (1 << (p["DATA_W"] - 1)) - 1
-    b_lo, b_hi = -(1 << (p["BIAS_W"] - 1)), (1 << (p["BIAS_W"] - 1)) - 1
+    -2**MAX_SHIFT, so frame 1 (all data of the largest magnitude) reaches the largest sum."""
+    signed = bool(p.get("DATA_SIGNED", 1))
+    data_type = ops.Fixed(p["DATA_W"], 0, signed)
+    d_lo, d_hi = data_type.min_int, data_type.max_int
+    b_lo, b_hi = ops.int_range(p["BIAS_W"])
     x = harness.edge_ints(rng, (N_FRAMES, p["T"], p["CH_IN"]), d_lo, d_hi)
-    x[1] = d_lo
+    x[1] = d_lo if signed else d_hi
     x[2] = 0
     shape = (p["K"], p["CH_IN"], p["CH_OUT"])
     sign = rng.integers(-1, 2, size=shape)
@@ -49,15 +56,18 @@ def make_case(p: dict, rng: np.random.Generator):
 
 
 @pytest.mark.parametrize("params, sim", harness.cases(GRID))
-def test_shift_conv1d(params, sim):
+def test_shift_conv1d(params, sim, tmp_path):
     rng = np.random.default_rng(zlib.crc32(harness.param_id(params).encode()))
     x, w, b, expected = make_case(params, rng)
     cycles = max(1, (1 + params["CH_OUT"] // params["OUT_PAR"]) // params["STRIDE"])
     stream = dict(in_par=params["IN_PAR"], in_w=params["DATA_W"], out_par=params["OUT_PAR"],
                   out_w=params["ACC_W"], out_signed=True, cycles_per_beat=cycles)
-    harness.run(KERNEL, params, "test_shift_conv1d", sim, extra_sources=SOURCES, case={"stream": stream},
+    report = tmp_path / "cycles.json"
+    harness.run(KERNEL, params, "test_shift_conv1d", sim,
+                case={"stream": stream, "cycles_report": str(report)},
                 arrays={"inputs": x, "expected": expected},
                 files={"weights.mem": lambda path: memfile.write_shift_conv1d(path.parent, w, b, params)})
+    cycle_count.check_conv_engine_cycles(report, params)
 
 
 def test_shift_product_is_the_golden_multiply():
@@ -70,6 +80,6 @@ def test_shift_product_is_the_golden_multiply():
 
 @pytest.mark.parametrize("bad, name", BAD, ids=[name for _, name in BAD])
 def test_shift_conv1d_rejects_bad_parameter(bad, name):
-    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus", extra_sources=SOURCES)
+    status, log = harness.elaborate(KERNEL, {**GRID[0], **bad}, "icarus")
     assert status != 0, f"{bad} elaborated without error:\n{log}"
     assert f"parameter {name}" in log, log

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hwgen.builder import BuildConfig, run_build
+from hwgen.builder.config import default_steps
 from hwgen.builder.core import CONFIG_FILE, STEPS_DIR, canonical, open_build
-from hwgen.builder.steps import default_steps
 
 
 def register(folder: Path, board: str, backend: str, before: str = "ip_sources") -> Path:

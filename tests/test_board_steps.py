@@ -17,6 +17,8 @@ import pytest
 from board_builds import register, run_board
 
 from hwgen.boards import bdmodel, deploy, reports, rtl_ip, steps, tools
+from hwgen.builder.config import default_steps
+from hwgen.builder.core import open_build
 from hwgen.errors import HwgenError
 from hwgen.runtime import protocol
 from hwgen.runtime.protocol import StreamFormat
@@ -84,8 +86,11 @@ def test_missing_vivado_stops_with_the_generated_files_and_the_finishing_command
     assert message.splitlines()[-1].strip() == f"hwgen build {build / 'model.h5'} --out {build} --board pynq-z2 " \
                                                "--backend rtl --start ip"
     # the records of the steps that ran are kept; the stopped step is marked incomplete and wrote nothing else
-    assert sorted(p.name for p in (build / "steps").iterdir()) == [
-        "step_block_design.json", "step_export.json", "step_ip.running", "step_ip_sources.json"]
+    before_ip = default_steps(open_build(build).cfg)
+    before_ip = before_ip[:before_ip.index("step_ip")]
+    assert sorted(p.name for p in (build / "steps").iterdir()) == sorted(
+        [f"{name}.json" for name in before_ip] + ["step_ip.running"])
+    assert "step_rtlsim" in before_ip  # the RTL view is checked before it is packaged
     assert not (build / "ip" / "repo" / rtl_ip.REPO_NAME).exists() and not (build / "deploy").exists()
 
 
@@ -190,6 +195,9 @@ def test_board_steps_rtl_backend_with_a_stand_in_vivado(tmp_path, monkeypatch):
     vectors = np.load(build / "deploy" / "test_vectors.npz")
     assert vectors["q"].dtype == np.uint8 and vectors["expected_words"].shape == (4, 4)
     assert sorted(records["step_package"]["files"])[:3] == ["deploy/README.md", "deploy/hwgen.bit", "deploy/hwgen.hwh"]
+    files = records["step_package"]["files"]
+    assert {"deploy/hwgen.ipynb", "deploy/hwgen/runtime/driver.py", "deploy/hwgen/errors.py"} <= set(files)
+    assert meta["notebook"] == "hwgen.ipynb"
 
 
 @needs_tclsh

@@ -16,6 +16,9 @@ def small_demo(out) -> BuildConfig:
     cfg = demo_config(out=str(out), n=60)
     cfg.data |= {"time": 64, "depth": 16}
     cfg.train |= {"float_epochs": 2, "epochs": 2, "progress": False}
+    # the RTL design is generated (and lint-checked); its whole-model simulation and synthesis are
+    # tested on small models in tests/test_rtl_sim.py and tests/test_rtl_zoo.py
+    cfg.steps = [s for s in cfg.steps if s not in ("step_rtlsim", "step_synth")]
     return cfg
 
 
@@ -27,7 +30,9 @@ def demo(tmp_path_factory):
 
 def test_every_step_leaves_a_record_of_what_it_did(demo):
     cfg, records = demo
-    assert list(records) == ["step_data", "step_train", "step_export", "step_convert_hls", "step_csim"]
+    assert list(records) == ["step_data", "step_train", "step_export", "step_convert_hls", "step_csim", "step_rtl"]
+    assert records["step_rtl"]["identity"] == records["step_export"]["identity"]
+    assert records["step_rtl"]["lint_warnings"] == 0 and records["step_rtl"]["cycles"]["ii"] > 0
     for name, record in records.items():
         saved = json.loads((open_build(cfg.out).out / "steps" / f"{name}.json").read_text())
         assert saved == json.loads(json.dumps(record, default=str)) and saved["seconds"] > 0
@@ -38,6 +43,9 @@ def test_every_step_leaves_a_record_of_what_it_did(demo):
     assert export["identity"] == f"{build.graph.identity():016x}" and export["nodes"] == len(build.graph.nodes)
     assert export["saved_graph_reproduces_outputs"] is True
     assert export["cost"]["macs"] == records["step_convert_hls"]["macs"] > 0
+    metrics = json.loads((build.out / "run" / "metrics.json").read_text())  # what `hwgen train` reported
+    report = json.loads((build.hls_dir / "report.json").read_text())
+    assert metrics["weight_bits"] == export["cost"]["weight_bits"] == report["totals"]["weight_bits"] > 0
     assert records["step_csim"]["golden_vs_csim_mismatches"] == 0
     assert records["step_csim"]["n_samples"] == export["verify_examples"] > 0
     for path in ("graph/graph.json", "graph/weights.npz", "graph/stream.json", "verify/input.npy",

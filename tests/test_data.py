@@ -5,13 +5,16 @@ import pytest
 
 from hwgen.data import TASKS, class_weights, grouped_split, preprocess, synthesize
 from hwgen.data import physics as ph
+from hwgen.data.dataset import example_setting
+from hwgen.data.lung import LUNG_POINT_MIN_FRACTION
 from hwgen.data.measure import RAYLEIGH_MEAN_OVER_STD, heart_rate_bpm, speckle_ratio, temporal_correlation
 from hwgen.errors import DataError
 
 
 @pytest.fixture(scope="module")
 def lung():
-    return synthesize("lung", 36, seed=11)
+    """Randomised native M-modes (the anatomical regime has its own checks in test_randomise.py)."""
+    return synthesize("lung", 36, seed=11, family={"anatomical_fraction": 0.0})
 
 
 @pytest.fixture(scope="module")
@@ -89,14 +92,17 @@ def test_layout_meta_and_params(task, time):
     assert ds.y.dtype == np.int64 and ds.group.dtype == np.int64
     assert ds.classes == spec.classes
     assert np.bincount(ds.y, minlength=len(spec.classes)).min() >= 9 // len(spec.classes)  # balanced
-    for key in ("generator_version", "seed", "task", "line_rate_hz", "depth_cm", "fc_hz", "fs_hz", "dynamic_range_db"):
+    for key in ("generator_version", "seed", "task", "line_rate_hz", "depth_cm", "fc_hz", "fs_hz", "dynamic_range_db",
+                "family", "settings"):
         assert key in ds.meta
+    for key in ("depth_cm", "fc_hz", "dynamic_range_db"):   # per example, from params or meta
+        assert all(example_setting(ds, i, key) for i in range(len(ds)))
     assert len(ds.params) == 9 and all("gain_db" in p for p in ds.params)
     assert np.ptp([p["gain_db"] for p in ds.params]) > 1.0                 # nuisance really varies
 
 
 def test_required_params_per_task(lung, cardiac):
-    assert all(0.5 < p["pleura_depth_cm"] < 4.5 for p in lung.params)
+    assert all(0.4 < p["pleura_depth_cm"] < 0.75 * p["depth_cm"] for p in lung.params)
     assert all(30 < p["heart_rate_bpm"] < 200 for p in cardiac.params)
 
 
@@ -115,35 +121,63 @@ def test_unknown_task_and_bad_sizes():
         synthesize("lung", 4, time=4)
 
 
+def _pleura_row(ds, i):
+    return ds.params[i]["pleura_depth_cm"] / example_setting(ds, i, "depth_cm") * ds.x.shape[2]
+
+
 def _below_pleura_correlation(ds, i, lag_s=0.25):
+    """Slow-time correlation of the sand just below the pleural line (and below a thick pleura)."""
     bins = ds.x.shape[2]
-    top = int(np.ceil(ds.params[i]["pleura_depth_cm"] / ds.meta["depth_cm"] * bins)) + 1
-    return temporal_correlation(ds.x[i], top, top + bins // 6, int(lag_s * ds.meta["line_rate_hz"]))
+    p = ds.params[i]
+    top = int(np.ceil(_pleura_row(ds, i) + p.get("pleura_mm", 0) / 10 / p["depth_cm"] * bins)) + 1
+    return temporal_correlation(ds.x[i], top, top + bins // 6, int(lag_s * example_setting(ds, i, "line_rate_hz")))
+
+
+def _by_class(ds):
+    return {c: np.array([_below_pleura_correlation(ds, i) for i in np.flatnonzero(ds.y == k)
+                         if not ds.params[i]["rib_shadow"]]) for k, c in enumerate(ds.classes)}
 
 
 def test_seashore_decorrelates_barcode_does_not(lung):
-    corr = {c: [_below_pleura_correlation(lung, i) for i in np.flatnonzero(lung.y == k)]
-            for k, c in enumerate(lung.classes)}
-    assert max(corr["sliding"]) < min(corr["absent"])                # every example separated
+    """Across the randomised settings: the sand below a sliding pleura changes over slow time, a
+    barcode's does not (motion-compensated correlation at 0.25 s; rib shadows left out)."""
+    corr = _by_class(lung)
+    auc = np.mean(corr["sliding"][:, None] < corr["absent"][None, :])
+    assert auc > 0.95
     assert np.median(corr["absent"]) - np.median(corr["sliding"]) > 0.3
+    assert np.median(corr["sliding"]) < np.median(corr["lung_point"]) < np.median(corr["absent"])
+
+
+def test_seashore_and_barcode_separate_on_every_v1_example():
+    """Generator 1.0's narrow settings: every example on the right side (the check before randomisation)."""
+    corr = _by_class(synthesize("lung", 36, seed=11, family="v1"))
+    assert max(corr["sliding"]) < min(corr["absent"])
     assert np.median(corr["sliding"]) < np.median(corr["lung_point"]) < np.median(corr["absent"])
 
 
 def test_chest_wall_is_static_in_every_class(lung):
     # Above the pleura the pattern is stratified and still, whatever the lung does.
-    bins = lung.x.shape[2]
     vals = []
     for i in range(len(lung)):
         if lung.params[i]["rib_shadow"]:
             continue
-        top = int(lung.params[i]["pleura_depth_cm"] / lung.meta["depth_cm"] * bins)
-        vals.append(temporal_correlation(lung.x[i], 1, max(top - 1, 3), int(0.25 * lung.meta["line_rate_hz"])))
+        top = int(_pleura_row(lung, i))
+        vals.append(temporal_correlation(lung.x[i], 1, max(top - 1, 3), int(0.25 * lung.params[i]["line_rate_hz"])))
     assert np.median(vals) > 0.9
 
 
-def test_lung_point_alternates(lung):
-    frac = [lung.params[i]["sliding_fraction"] for i in np.flatnonzero(lung.y == lung.classes.index("lung_point"))]
-    assert all(0.15 < f < 0.85 for f in frac)
+@pytest.mark.parametrize("family", [None, "held_lung_point_segments", "anatomical", "v1"])
+def test_lung_point_definition_holds_on_every_example(family):
+    """A lung point shows both patterns, each over >= LUNG_POINT_MIN_FRACTION of the window; sliding and
+    absent windows show one pattern throughout."""
+    ds = synthesize("lung", 30, seed=21, time=64, depth=32, family=family)
+    for p, k in zip(ds.params, ds.y, strict=True):
+        name = ds.classes[k]
+        if name == "lung_point":
+            assert LUNG_POINT_MIN_FRACTION <= p["sliding_fraction"] <= 1 - LUNG_POINT_MIN_FRACTION
+            assert p["transitions"] >= 1 and p["lung_point_kind"] in ("breath", "segments")
+        else:
+            assert p["sliding_fraction"] == (1.0 if name == "sliding" else 0.0) and p["transitions"] == 0
 
 
 def test_heart_rate_recoverable_by_autocorrelation(cardiac):
@@ -172,6 +206,7 @@ def test_rhythm_classes_match_their_definitions(cardiac):
 
 
 def test_aline_classes_show_their_signs():
+    """Across the randomised settings (gain, dynamic range, TGC, depth, fc)."""
     ds = synthesize("aline", 60, seed=2)
     bins = ds.x.shape[2]
     tail = {}
@@ -180,13 +215,14 @@ def test_aline_classes_show_their_signs():
         for i in np.flatnonzero(ds.y == k):
             p = ds.params[i]
             if name == "bone":   # acoustic shadow: dark below the bright cortex
-                b = int(p["bone_depth_cm"] / ds.meta["depth_cm"] * bins)
+                b = int(p["bone_depth_cm"] / p["depth_cm"] * bins)
                 vals.append(ds.x[i, 0, b + 2:b + 8].mean() < ds.x[i, 0, max(b - 6, 0):b - 1].mean() - 0.1)
             elif name == "fluid":  # anechoic pocket
-                top = int(np.ceil(p["fluid_top_cm"] / ds.meta["depth_cm"] * bins)) + 1
-                bot = int(np.floor((p["fluid_top_cm"] + p["fluid_cm"]) / ds.meta["depth_cm"] * bins)) - 1
-                if bot > top and bot < bins:
-                    vals.append(np.median(ds.x[i, 0, top:bot]) < 0.2)
+                top = int(np.ceil(p["fluid_top_cm"] / p["depth_cm"] * bins)) + 1
+                bot = int(np.floor((p["fluid_top_cm"] + p["fluid_cm"]) / p["depth_cm"] * bins)) - 1
+                above = ds.x[i, 0, max(top - 8, 0):max(top - 2, 1)]
+                if bot > top and bot < bins:      # anechoic: darker than the tissue above it
+                    vals.append(np.median(ds.x[i, 0, top:bot]) < np.median(above) - 0.15)
         tail[name] = vals
     assert np.mean(tail["bone"]) > 0.9 and np.mean(tail["fluid"]) > 0.9
 
@@ -212,18 +248,17 @@ def test_class_weights_balance_the_loss():
     assert np.allclose(per_class, per_class[0]) and w[3] == 0.0
 
 
-def test_preprocess_crops_resizes_and_scales():
+def test_preprocess_resizes_depth_and_scales():
     x = np.random.default_rng(0).random((3, 300, 100)).astype(np.float32) * 0.5 + 0.2
-    out = preprocess(x, time=256, depth=64)
-    assert out.shape == (3, 256, 64) and out.dtype == np.float32
+    out = preprocess(x, time=300, depth=64)
+    assert out.shape == (3, 300, 64) and out.dtype == np.float32
     assert out.min() == 0.0 and out.max() == 1.0
-    assert preprocess(x[0], time=128, depth=32, clahe=True).shape == (1, 128, 32)
+    assert preprocess(x[0], time=300, depth=32, clahe=True).shape == (1, 300, 32)
     env = np.random.default_rng(1).rayleigh(1.0, (2, 64, 64))
     logged = preprocess(env, time=64, depth=64, log_db=40.0, normalise="none")
     assert logged.max() == 1.0 and 0.0 <= logged.min()
-    cropped = preprocess(np.arange(300, dtype=np.float32)[None, :, None].repeat(4, 2) / 300, time=100, depth=4,
-                         normalise="none")
-    assert np.allclose(cropped[0, :, 0], np.arange(100, 200) / 300)    # centre crop keeps the line rate
+    with pytest.raises(DataError, match="300 lines"):               # never cropped: see hwgen.data.recording
+        preprocess(x, time=100, depth=64)
     with pytest.raises(DataError, match="expected"):
         preprocess(np.zeros(5), time=4, depth=4)
     with pytest.raises(DataError, match="NaN"):

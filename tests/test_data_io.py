@@ -22,21 +22,26 @@ def small():
     return synthesize("lung", 6, seed=2, time=32, depth=16)
 
 
-def _dicom(path, pixels: np.ndarray, *, sop=US_IMAGE, region=None, frame_time_ms=None):
+def _dicom(path, pixels: np.ndarray, *, sop=US_IMAGE, region=None, frame_time_ms=None, modality="US",
+           photometric="MONOCHROME2", pixel_spacing_mm=None, frame_time_vector=None):
     """A tiny uncompressed 8-bit ultrasound DICOM; region = (x0, y0, x1, y1, spatial_format)."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = sop
     meta.MediaStorageSOPInstanceUID = generate_uid()
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
-    ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = sop, meta.MediaStorageSOPInstanceUID, "US"
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = sop, meta.MediaStorageSOPInstanceUID, modality
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, photometric
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
     ds.Rows, ds.Columns = pixels.shape[-2:]
+    if pixel_spacing_mm:
+        ds.PixelSpacing = list(pixel_spacing_mm)
     if pixels.ndim == 3:
         ds.NumberOfFrames = pixels.shape[0]
         if frame_time_ms:
             ds.FrameTime = frame_time_ms
+        if frame_time_vector:
+            ds.FrameTimeVector = list(frame_time_vector)
     if region is not None:
         item = pydicom.Dataset()
         (item.RegionLocationMinX0, item.RegionLocationMinY0, item.RegionLocationMaxX1,
@@ -102,6 +107,92 @@ def test_dicom_cine_anatomical_mmode(tmp_path):
     assert ds.x.shape == (1, frames, 32)
     assert np.array_equal(np.argmax(ds.x[0], axis=1), 4 + 2 * np.arange(frames))
     assert ds.meta["line_rate_hz"] == pytest.approx(25.0)
+
+
+def test_dicom_monochrome1_is_inverted(tmp_path):
+    img = np.zeros((20, 30), dtype=np.uint8)
+    img[:, :] = np.arange(20)[:, None] * 10                 # MONOCHROME1: 0 is white
+    ds = load(_dicom(tmp_path / "m1.dcm", img, region=(0, 0, 29, 19, 2), photometric="MONOCHROME1"))
+    assert np.allclose(ds.x[0, 0], 1 - np.arange(20) * 10 / 255)
+    assert "MONOCHROME1" in ds.meta["x_scaling"]
+
+
+def test_dicom_of_another_modality_is_refused_by_name():
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file("CT_small.dcm")
+    with pytest.raises(DataError, match=r"CT_small.dcm: modality 'CT' is not ultrasound \(US\)"):
+        load(path)
+
+
+def test_compressed_dicom_without_its_decoder_names_the_plugin(tmp_path):
+    from pydicom.data import get_testdata_file
+    from pydicom.pixels import get_decoder
+
+    dcm = pydicom.dcmread(get_testdata_file("JPEGLSNearLossless_08.dcm"))
+    if get_decoder(dcm.file_meta.TransferSyntaxUID).is_available:
+        pytest.skip("a JPEG-LS decoder plugin is installed here")
+    dcm.Modality = "US"
+    dcm.save_as(tmp_path / "jls.dcm")
+    with pytest.raises(DataError) as err:
+        load(tmp_path / "jls.dcm")
+    message = str(err.value)
+    assert "jls.dcm" in message and "JPEG-LS" in message and "pip install" in message and "pylibjpeg" in message
+    assert "corrupt" not in message and "\n" not in message
+
+
+def test_cine_line_rate_and_depth_from_the_file(tmp_path):
+    cine = np.zeros((10, 32, 32), dtype=np.uint8)
+    path = _dicom(tmp_path / "cine.dcm", cine, sop=US_MULTIFRAME, pixel_spacing_mm=(0.5, 0.25),
+                  frame_time_vector=[0, 20, 20, 20, 20, 20, 20, 20, 20, 20])
+    ds = load(path, line=(0, 0, 24, 16))                  # 24 columns x 0.25 mm, 16 rows x 0.5 mm: 10 mm
+    assert ds.meta["line_rate_hz"] == pytest.approx(50.0) and ds.meta["depth_cm"] == pytest.approx(1.0)
+    from hwgen.data.plot import scales
+
+    assert scales(ds) == (pytest.approx(0.2), pytest.approx(1.0))   # 10 frames at 50/s; 1 cm
+
+
+def test_mmode_region_gallery_scales(tmp_path):
+    img = np.zeros((40, 60), dtype=np.uint8)
+    ds = load(_dicom(tmp_path / "m.dcm", img, region=(10, 5, 49, 34, 2)))
+    from hwgen.data.plot import scales
+
+    assert scales(ds) == (pytest.approx(0.4), pytest.approx(3.0))   # 40 columns x 10 ms, 30 rows x 1 mm
+
+
+def test_cli_mmode_from_a_pydicom_cine_then_info(tmp_path):
+    from pydicom.data import get_testdata_file
+
+    cine = get_testdata_file("examples_ybr_color.dcm")     # 30-frame ultrasound cine, JPEG, 33.333 ms/frame
+    out = tmp_path / "mm.npz"
+    r = _hwgen("data", "mmode", cine, "--line", "160,20,160,220", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    ds = load(out)
+    assert ds.x.shape == (1, 30, 201) and ds.meta["line_rate_hz"] == pytest.approx(30.0, rel=1e-3)
+    assert ds.meta["scan_line"] == [160, 20, 160, 220] and ds.meta["modality"] == "US"
+    r = _hwgen("data", "info", str(out))
+    assert r.returncode == 0 and "line_rate_hz: 30" in r.stdout
+    r = _hwgen("data", "mmode", cine, "--out", str(tmp_path / "x.npz"))
+    assert r.returncode == 2 and "--line" in r.stderr and not (tmp_path / "x.npz").exists()
+
+
+def test_float_labels_are_refused(tmp_path):
+    x = np.zeros((3, 8, 4), np.float32)
+    np.savez(tmp_path / "f.npz", x=x, y=np.array([0.0, 1.5, 2.0]), classes=np.array(["a", "b", "c"]))
+    with pytest.raises(DataError, match=r"f.npz: y has dtype float64, expected integer class indices"):
+        load(tmp_path / "f.npz")
+    np.savez(tmp_path / "wide.npz", x=x, y=np.array([0, 1, 3]), classes=np.array(["a", "b", "c"]))
+    with pytest.raises(DataError, match=r"wide.npz: labels span \[0, 3\], expected 0..2"):
+        load(tmp_path / "wide.npz")
+    np.savez(tmp_path / "s.npz", x=x, y=np.array(["a", "b", "c"]))
+    with pytest.raises(DataError, match=r"s.npz: y has dtype <U1"):
+        load(tmp_path / "s.npz")
+
+
+def test_info_states_the_uint8_scaling(tmp_path):
+    np.savez(tmp_path / "u8.npz", x=np.full((2, 8, 4), 255, np.uint8))
+    r = _hwgen("data", "info", str(tmp_path / "u8.npz"))
+    assert r.returncode == 0 and "uint8" in r.stdout and "/ 255" in r.stdout
 
 
 # -- bad inputs -------------------------------------------------------------------------------------------

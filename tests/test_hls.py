@@ -56,6 +56,7 @@ def _built(key: str, root: str):
         model, shape = tiny_model(), (24, 6)
         frac = 13  # the conv accumulator's fractional bits: 8-bit input x 6-bit weights (checked below)
         settings["precision"] = {"conv": {"accum": f"ap_fixed<{frac + 2},2>"}}
+        settings["allow_saturation"] = True  # the wraps are the point: the graph's logits leave Keras' on purpose
     else:
         name, _, io = key.partition("@")
         tf.keras.utils.set_random_seed(0)  # the same weights every run
@@ -66,7 +67,7 @@ def _built(key: str, root: str):
     verify = _inputs_file(folder / "verify.npz", *_data(shape, n=100, seed=7))
     cfg = BuildConfig(out=str(folder / "build"), source=str(folder / "source.h5"), calib=calib, verify_data=verify,
                       **settings)
-    run_build(cfg)
+    run_build(cfg, stop="csim")
     return open_build(cfg.out)
 
 
@@ -175,6 +176,11 @@ def test_cli_convert_then_csim_on_a_run_directory(tmp_path):
     for key in ("keras_vs_golden_argmax_agreement", "csim_accuracy", "keras_accuracy"):
         assert key in csim
     assert json.loads((build / "steps" / "step_csim.json").read_text())["golden_vs_csim_mismatches"] == 0
+    from hwgen.data import save, synthesize
+
+    save(synthesize("cardiac", 4, seed=0, time=32, depth=16), tmp_path / "heart.npz")
+    done = runner.invoke(app, ["sim", "csim", str(build), "--data", str(tmp_path / "heart.npz")])
+    assert done.exit_code != 0 and "holds task 'cardiac', but the model was trained for 'lung'" in str(done.exception)
 
 
 def test_cli_errors_are_one_line(tmp_path, capsys):

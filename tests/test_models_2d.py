@@ -11,7 +11,7 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 from hwgen import models  # noqa: E402
-from hwgen.errors import ModelError  # noqa: E402
+from hwgen.errors import HwgenError, ModelError  # noqa: E402
 
 SHAPE = (16, 8)
 SMALL = dict(kernel=3, pools=(2, 2, 2), dims=2)
@@ -311,6 +311,6 @@ def test_ps_training_saves_a_model_the_golden_model_reads(tmp_path):
              if hasattr(layer, "depthwise_quantizer_internal")}
     assert kinds == {"quantized_po2"}
     assert any(node.kernel is not None and node.kernel.is_po2 for node in from_keras(model))
-    with pytest.raises(ModelError, match="shift_training"):
+    with pytest.raises(HwgenError, match="shift-training 'pq': expected one of q, ps"):  # before any data work
         train_model(TrainConfig(task="lung", model="shiftcnn", n=24, time=32, depth=16, epochs=1, progress=False,
                                 shift_training="pq", out=str(tmp_path / "bad")))

@@ -80,3 +80,29 @@ def test_shift_conv_refuses_weights_that_are_not_powers_of_two(tmp_path):
         memfile.write_shift_conv1d(tmp_path, np.array([[[3]]]), np.array([0]), params)
     files = memfile.write_shift_conv1d(tmp_path, np.array([[[-128]]]), np.array([5]), params)
     assert files["WEIGHT_FILE"].read_text() == "1f\n" and files["BIAS_FILE"].read_text() == "05\n"
+
+
+def test_depthwise_and_dense_store_po2_weights_as_the_same_codes(tmp_path):
+    """PRODUCT="shift": the integer weights (0 or +-2**k) become po2_codes, one format for every kernel."""
+    w = np.array([[1, -128], [0, 4]])                      # (K=2, CH=2) / (N_IN=2, N_OUT=2)
+    codes = memfile.po2_codes([[1, -1], [0, 1]], [[0, 7], [0, 2]], max_shift=7)
+    dw = memfile.write_depthwise_conv1d(tmp_path / "dw", w, np.zeros(2, dtype=np.int64),
+                                        dict(PAR=2, PRODUCT="shift", MAX_SHIFT=7, WEIGHT_W=5, BIAS_W=8))
+    assert np.array_equal(memfile.read_memh(dw["WEIGHT_FILE"], 5, lanes=4, signed=False),
+                          memfile.depthwise_weight_words(codes, par=2))
+    dense = memfile.write_dense(tmp_path / "dense", w, np.zeros(2, dtype=np.int64),
+                                dict(IN_PAR=1, OUT_PAR=2, PRODUCT="shift", MAX_SHIFT=7, ACC_W=20))
+    assert np.array_equal(memfile.read_memh(dense["WEIGHT_FILE"], 5, lanes=2, signed=False),
+                          memfile.dense_weight_words(codes, 1, 2))
+
+
+def test_shift_weights_refuse_non_po2_values_and_a_wrong_width(tmp_path):
+    params = dict(PAR=1, PRODUCT="shift", MAX_SHIFT=7, WEIGHT_W=5, BIAS_W=8)
+    with pytest.raises(HwgenError, match="depthwise_conv1d weights.*power of two"):
+        memfile.write_depthwise_conv1d(tmp_path, np.array([[3]]), np.array([0]), params)
+    with pytest.raises(HwgenError, match=r"WEIGHT_W=8 but shift codes for MAX_SHIFT=7 are 5 bits"):
+        memfile.write_depthwise_conv1d(tmp_path, np.array([[2]]), np.array([0]), {**params, "WEIGHT_W": 8})
+    with pytest.raises(HwgenError, match=r"dense: PRODUCT 'add'"):
+        memfile.write_dense(tmp_path, np.array([[2]]), np.array([0]), dict(IN_PAR=1, OUT_PAR=1, PRODUCT="add",
+                                                                          WEIGHT_W=8, ACC_W=20))
+    assert not list(tmp_path.glob("*.mem"))

@@ -1,11 +1,11 @@
 """The deployment folder (`deploy/`) and `make deploy`: everything a board needs, nothing it does not.
 
     deploy/<name>.bit, <name>.hwh   the overlay (same base name: PYNQ finds the .hwh by the extension)
-    deploy/hwgen/runtime/           the board-side code (hwgen/runtime/: protocol, driver), numpy + pynq only
+    deploy/hwgen/runtime/           the board-side code (hwgen/runtime/: protocol, driver; hwgen/errors.py), numpy + pynq only
     deploy/<name>.ipynb             the notebook, when hwgen ships one
     deploy/metadata.json            input shape, classes, preprocessing, stream format, identification hash,
                                     register offsets of this backend, tool versions, resources, timing
-    deploy/test_vectors.npz         frames and the golden model's outputs for them (bit-exact reference)
+    deploy/test_vectors.npz         frames, the golden model's outputs for them (bit-exact reference), labels
     deploy/README.md                how to copy, load and check it on the board
 
 `deploy_command` forms the copy to a board over ssh (`make deploy BOARD=... HOST=...`).
@@ -41,13 +41,20 @@ def sha256(path: Path) -> str:
 
 
 def copy_runtime(dest: Path) -> list[Path]:
-    """hwgen/runtime/ (Python files and notebooks, no caches) as the package `hwgen.runtime` in dest."""
+    """hwgen/runtime/ (Python files and notebooks, no caches) as the package `hwgen.runtime` in dest, with
+    hwgen/errors.py (the driver's errors subclass hwgen's)."""
     written = []
     (dest / "hwgen").mkdir(parents=True, exist_ok=True)
     init = dest / "hwgen" / "__init__.py"
-    init.write_text(f'"""hwgen {hwgen.__version__}: the board-side subset (hwgen.runtime), numpy and pynq only."""\n\n'
+    init.write_text(f'"""hwgen {hwgen.__version__}: the board-side subset (hwgen.runtime), numpy and pynq only.\n\n'
+                    "A full hwgen later on sys.path adds its other subpackages (the simulated board runs this\n"
+                    'folder as it is), while hwgen.runtime still comes from here."""\n\n'
+                    "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n"
                     f'__version__ = "{hwgen.__version__}"\n')
     written.append(init)
+    errors = dest / "hwgen" / "errors.py"
+    shutil.copyfile(RUNTIME_DIR.parent / "errors.py", errors)
+    written.append(errors)
     for path in sorted(RUNTIME_DIR.rglob("*")):
         if "__pycache__" in path.parts or path.is_dir() or path.suffix not in (".py", ".ipynb", ".json"):
             continue
@@ -89,26 +96,35 @@ def test_vectors(build_dir: Path, fmt: StreamFormat, dest: Path) -> Path:
     x = np.load(Path(build_dir) / "verify" / "input.npy")
     logits = np.load(Path(build_dir) / "verify" / "expected.npy").astype(np.int64)
     words = fmt.output_words(logits)
+    labels = Path(build_dir) / "verify" / "labels.npy"
+    extra = {"labels": np.load(labels).astype(np.int64)} if labels.is_file() else {}   # true classes, when known
     path = dest / "test_vectors.npz"
     np.savez_compressed(path, x=x.astype(np.float32), q=fmt.quantize(x), expected_logits=logits,
-                        expected_class=words[:, 0].astype(np.int64), expected_words=words)
+                        expected_class=words[:, 0].astype(np.int64), expected_words=words, **extra)
     return path
 
 
 def write_folder(build_dir: Path, board: Board, cfg: dict, fmt: StreamFormat, registers: dict,
-                 tools: dict, implementation: dict) -> dict:
-    """Fill deploy/ from a finished build; returns the metadata written to deploy/metadata.json."""
+                 tools: dict, implementation: dict, overlay: tuple[Path, Path] | None = None,
+                 dest: Path | None = None, extra: dict | None = None) -> dict:
+    """Fill deploy/ from a finished build; returns the metadata written to deploy/metadata.json.
+
+    `overlay` (.bit, .hwh) defaults to Vivado's output; `dest` to build_dir/deploy; `extra` is merged
+    into the metadata (a simulated deployment says so there).
+    """
     build_dir = Path(build_dir)
     name = cfg["name"]
     out_dir = build_dir / "vivado" / "output"
-    bit, hwh = out_dir / f"{name}.bit", out_dir / f"{name}.hwh"
+    bit, hwh = overlay or (out_dir / f"{name}.bit", out_dir / f"{name}.hwh")
     for path in (bit, hwh):
         if not path.is_file():
             raise HwgenError(f"{path}: no overlay to deploy (the bitstream step writes it)")
-    dest = build_dir / "deploy"
+    dest = Path(dest) if dest is not None else build_dir / "deploy"
     dest.mkdir(parents=True, exist_ok=True)
-    for path in (bit, hwh):
-        shutil.copyfile(path, dest / path.name)
+    for path, suffix in ((bit, ".bit"), (hwh, ".hwh")):
+        if path.resolve() != (dest / f"{name}{suffix}").resolve():
+            shutil.copyfile(path, dest / f"{name}{suffix}")
+    bit, hwh = dest / f"{name}.bit", dest / f"{name}.hwh"
     copy_runtime(dest)
     notebook = find_notebook(cfg)
     if notebook is not None:
@@ -125,6 +141,7 @@ def write_folder(build_dir: Path, board: Board, cfg: dict, fmt: StreamFormat, re
         "addresses": {"dma": board.address.dma, "accel": board.address.accel, "range": board.address.range},
         "accelerator_vlnv": "hwgen.org:hwgen:hwgen_accel:1.0", "tools": tools, "implementation": implementation,
         "test_vectors": "test_vectors.npz", "notebook": f"{name}.ipynb" if notebook else None,
+        **(extra or {}),
     }
     (dest / "metadata.json").write_text(json.dumps(metadata, indent=1))
     (dest / "README.md").write_text(readme(metadata, fmt))

@@ -29,8 +29,11 @@ class BuildConfig:
     calib: str | None = None           # calibration data file (default: the run's training examples)
     precision: dict = field(default_factory=dict)  # {layer: {"accum"|"result": "ap_fixed<W,I>"}}
     intermediate_width: int = 16
+    fold_bits: int | None = None       # significant bits of folded BatchNormalization weights (None: kernel + 4)
     verify_data: str | None = None     # data file for verify/ (default: the run's test split)
     verify_max: int = 256              # at most this many verification examples
+    keras_tolerance: float = 0.1       # graph logits within this fraction of Keras' logit range (verify set)
+    allow_saturation: bool = False     # accept graph logits beyond the tolerance when types saturated
     # hls4ml
     io_type: str = "io_stream"
     strategy: str = "Latency"
@@ -54,6 +57,11 @@ class BuildConfig:
         get(self.board)  # an unknown board is refused before any work, listing the known ones
         if self.verify_max < 1:
             raise HwgenError(f"verify_max must be >= 1, got {self.verify_max}")
+        if self.fold_bits is not None and not 2 <= int(self.fold_bits) <= 24:
+            raise HwgenError(f"fold_bits must be 2..24 (float32 holds the folded weights exactly), got {self.fold_bits}")
+        if not 0 <= float(self.keras_tolerance) < 1:
+            raise HwgenError(f"keras_tolerance must be in [0, 1) (a fraction of the Keras logits' range), "
+                             f"got {self.keras_tolerance}")
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -68,9 +76,19 @@ class BuildConfig:
 
 
 # Settings that do not change what a step produces: a rerun may differ in them.
-NON_ARTIFACT_KEYS = ("steps", "out")
+NON_ARTIFACT_KEYS = ("steps", "out", "allow_saturation", "keras_tolerance")
 
 
 def differing_keys(old: dict, new: dict) -> list[str]:
     keys = (set(old) | set(new)) - set(NON_ARTIFACT_KEYS)
     return sorted(k for k in keys if old.get(k) != new.get(k))
+
+
+# The steps each build runs unless its config lists its own: the model's, the backend's, the board's.
+BACKEND_STEPS = {"hls": ["step_convert_hls", "step_csim"], "rtl": ["step_rtl", "step_rtlsim", "step_synth"]}
+BOARD_STEPS = ["step_ip_sources", "step_block_design", "step_ip", "step_bitstream", "step_package"]
+
+
+def default_steps(cfg: BuildConfig) -> list[str]:
+    model = (["step_data"] if cfg.data else []) + (["step_train"] if cfg.train else [])
+    return model + ["step_export"] + BACKEND_STEPS[cfg.backend] + BOARD_STEPS

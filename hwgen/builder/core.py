@@ -36,6 +36,9 @@ REGISTRY = {
     "step_export": "hwgen.builder.steps:step_export",
     "step_convert_hls": "hwgen.hls.steps:step_convert_hls",
     "step_csim": "hwgen.hls.steps:step_csim",
+    "step_rtl": "hwgen.rtl.steps:step_rtl",
+    "step_rtlsim": "hwgen.rtl.steps:step_rtlsim",
+    "step_synth": "hwgen.rtl.steps:step_synth",
     "step_ip_sources": "hwgen.boards.steps:builder_ip_sources",
     "step_block_design": "hwgen.boards.steps:builder_block_design",
     "step_ip": "hwgen.boards.steps:builder_ip",
@@ -88,6 +91,11 @@ class Build:
         return self.out / "model.h5"
 
     @property
+    def hls_model_file(self) -> Path:
+        """The Keras model hls4ml converts (BatchNormalization folded, scales absorbed), written by step_export."""
+        return self.out / "model_hls4ml.h5"
+
+    @property
     def run_dir(self) -> Path | None:
         """The run the build converts: its own (trained by step_train) or the configured source."""
         if self.cfg.train is not None:
@@ -137,7 +145,7 @@ def run_build(cfg: BuildConfig, *, start: str | None = None, stop: str | None = 
     """Run cfg's steps from `start` to `stop` (inclusive) in cfg.out; returns {step: record}."""
     from rich.console import Console
 
-    from hwgen.builder.steps import default_steps
+    from hwgen.builder.config import default_steps
 
     console = console or Console()
     sequence = [canonical(s) for s in (cfg.steps or default_steps(cfg))]

@@ -6,6 +6,7 @@ Every problem with a file raises DataError naming the file and what is wrong.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def load(path, *, task: str | None = None, line: tuple[float, float, float, floa
         ds = _load_h5(path)
     elif suffix == ".npy":
         ds = _load_npy(path)
-    elif suffix in (".dcm", ".dicom") or _is_dicom(path):
+    elif suffix in (".dcm", ".dicom") or is_dicom(path):
         ds = _load_dicom(path, line)
     else:
         raise DataError(f"{src}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUFFIXES)}")
@@ -110,8 +111,13 @@ def _check(x, y, classes, group, src: str) -> None:
         raise DataError(f"{src}: group has shape {np.shape(group)}, expected ({n},) to match x")
 
 
-def _labels_or_none(y: np.ndarray) -> np.ndarray | None:
-    y = np.asarray(y, dtype=np.int64)
+def _labels_or_none(y, src: str) -> np.ndarray | None:
+    """Integer class indices (all -1: unlabelled). Floats or names are refused, never rounded."""
+    y = np.asarray(y)
+    if not np.issubdtype(y.dtype, np.integer):
+        raise DataError(f"{src}: y has dtype {y.dtype}, expected integer class indices 0..K-1 "
+                        "(the class names go in 'classes')")
+    y = y.astype(np.int64)
     return None if (y.size and np.all(y == -1)) else y
 
 
@@ -134,14 +140,14 @@ def _load_npz(path: Path) -> Dataset:
             arrays = {k: f[k] for k in f.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
         raise DataError(f"{src}: unreadable or truncated .npz ({err})") from None
-    x = _as_display(arrays["x"])
+    x, scaling = _as_display(arrays["x"])
     n = len(x) if x.ndim else 0
-    y = _labels_or_none(arrays["y"]) if "y" in arrays else None
+    y = _labels_or_none(arrays["y"], src) if "y" in arrays else None
     classes = [str(c) for c in arrays["classes"]] if "classes" in arrays else []
     group = arrays["group"].astype(np.int64) if "group" in arrays else np.arange(n, dtype=np.int64)
     meta = _json(arrays["meta"], src, "meta") if "meta" in arrays else {}
     params = _json(arrays["params"], src, "params") if "params" in arrays else []
-    return Dataset(x, y, classes, group, meta, params)
+    return Dataset(x, y, classes, group, _with_scaling(meta, scaling), params)
 
 
 def _load_h5(path: Path) -> Dataset:
@@ -153,14 +159,15 @@ def _load_h5(path: Path) -> Dataset:
             if "x" not in f:
                 raise DataError(f"{src}: no dataset 'x' (found {', '.join(f.keys()) or 'nothing'})")
             x = f["x"][()]
-            y = _labels_or_none(f["y"][()]) if "y" in f else None
+            y = _labels_or_none(f["y"][()], src) if "y" in f else None
             group = f["group"][()].astype(np.int64) if "group" in f else np.arange(len(x), dtype=np.int64)
             classes = _json(f.attrs["classes"], src, "classes") if "classes" in f.attrs else []
             meta = _json(f.attrs["meta"], src, "meta") if "meta" in f.attrs else {}
             params = _json(f.attrs["params"], src, "params") if "params" in f.attrs else []
     except OSError as err:
         raise DataError(f"{src}: unreadable or truncated HDF5 file ({err})") from None
-    return Dataset(_as_display(np.asarray(x)), y, list(classes), group, meta, params)
+    x, scaling = _as_display(np.asarray(x))
+    return Dataset(x, y, list(classes), group, _with_scaling(meta, scaling), params)
 
 
 def _load_npy(path: Path) -> Dataset:
@@ -169,18 +176,26 @@ def _load_npy(path: Path) -> Dataset:
         x = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as err:
         raise DataError(f"{src}: unreadable or truncated .npy ({err})") from None
-    x = _as_display(x)
+    x, scaling = _as_display(x)
     n = len(x) if x.ndim else 0
-    return Dataset(x, None, [], np.arange(n, dtype=np.int64), {"source": src}, [])
+    return Dataset(x, None, [], np.arange(n, dtype=np.int64), _with_scaling({"source": src}, scaling), [])
 
 
-def _as_display(x: np.ndarray) -> np.ndarray:
-    """float32; 8-bit display values (uint8) are scaled to [0, 1]."""
+UINT8_SCALING = "uint8 display levels 0..255 / 255 -> [0, 1]"
+
+
+def _as_display(x: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """(float32 x, how it was scaled or None); 8-bit display values (uint8) are scaled to [0, 1]."""
     if x.dtype == np.uint8:
-        return _scale_integers(x, 255)
+        return _scale_integers(x, 255), UINT8_SCALING
     if not np.issubdtype(x.dtype, np.number):
-        return x                                  # _check names the bad dtype
-    return x if x.dtype == np.float32 else x.astype(np.float32)
+        return x, None                            # _check names the bad dtype
+    return (x if x.dtype == np.float32 else x.astype(np.float32)), None
+
+
+def _with_scaling(meta: dict, scaling: str | None) -> dict:
+    """meta plus `x_scaling`, stating how integer values were brought to [0, 1] (hwgen data info shows it)."""
+    return meta | {"x_scaling": scaling} if scaling else meta
 
 
 def _scale_integers(img: np.ndarray, top: int) -> np.ndarray:
@@ -189,7 +204,8 @@ def _scale_integers(img: np.ndarray, top: int) -> np.ndarray:
 
 # -- DICOM ------------------------------------------------------------------------------------------
 
-def _is_dicom(path: Path) -> bool:
+def is_dicom(path: Path) -> bool:
+    """Does the file carry the DICOM preamble and 'DICM' marker?"""
     with open(path, "rb") as f:
         head = f.read(132)
     return len(head) == 132 and head[128:132] == b"DICM"
@@ -202,24 +218,24 @@ def _load_dicom(path: Path, line) -> Dataset:
     src = str(path)
     try:
         dcm = pydicom.dcmread(path)
-        pixels = dcm.pixel_array
     except Exception as err:   # pydicom raises many types for truncated/corrupt files
         raise DataError(f"{src}: truncated or corrupt DICOM ({type(err).__name__}: {err})") from None
-    img = _grey(pixels, dcm)
+    _check_modality(dcm, src)
+    img, scaling = _grey(_pixels(dcm, src), dcm)
     frames = int(getattr(dcm, "NumberOfFrames", 1) or 1)
-    meta = {"source": src, "modality": str(getattr(dcm, "Modality", ""))}
+    meta = {"source": src, "modality": str(getattr(dcm, "Modality", "")), "x_scaling": scaling}
     region = _mmode_region(dcm)
     if frames > 1:
         if line is None:
             raise DataError(f"{src}: B-mode cine with {frames} frames; give a scan line "
                             "(line=(x0, y0, x1, y1), CLI --line x0,y0,x1,y1) to extract an anatomical M-mode")
         mmode = _along_line(img, line, src)
-        meta["scan_line"] = list(map(float, line))
-        frame_time = getattr(dcm, "FrameTime", None)     # ms
-        if frame_time:
-            meta["line_rate_hz"] = 1000.0 / float(frame_time)
+        meta["scan_line"] = [float(v) for v in line]
+        meta.update(_frame_rate(dcm) | _line_length(dcm, line))
         meta["kind"] = "anatomical M-mode from B-mode cine"
     elif region is not None:
+        if line is not None:
+            raise DataError(f"{src}: an M-mode image already; a scan line (--line) applies to B-mode cines only")
         (x0, y0, x1, y1), units = region
         mmode = img[y0:y1 + 1, x0:x1 + 1].T          # rows = depth, columns = time -> (time, depth)
         meta.update(units)
@@ -232,15 +248,115 @@ def _load_dicom(path: Path, line) -> Dataset:
     return Dataset(mmode[None].astype(np.float32), None, [], np.zeros(1, dtype=np.int64), meta, [])
 
 
-def _grey(pixels: np.ndarray, dcm) -> np.ndarray:
-    """Pixel data as grey levels in [0, 1] (RGB averaged, integers scaled by their bit depth)."""
+def _check_modality(dcm, src: str) -> None:
+    """Only ultrasound: Modality US, or (when the file omits it) an ultrasound SOP class."""
+    modality = str(getattr(dcm, "Modality", "") or "")
+    if modality == "US":
+        return
+    if modality:
+        raise DataError(f"{src}: modality {modality!r} is not ultrasound (US); hwgen reads ultrasound M-mode "
+                        "images and B-mode cines")
+    sop = getattr(dcm, "SOPClassUID", None)
+    if sop is None or "Ultrasound" not in getattr(sop, "name", ""):
+        raise DataError(f"{src}: no modality and SOP class {getattr(sop, 'name', None) or 'missing'} is not an "
+                        "ultrasound image; hwgen reads ultrasound M-mode images and B-mode cines")
+
+
+# pip names of pydicom's decoder plugins' requirements where they differ from the plugin's name
+PIP_NAMES = {"gdcm": "python-gdcm"}
+
+
+def _pixels(dcm, src: str) -> np.ndarray:
+    """The pixel data; a compressed file whose decoder plugin is missing says which one to install."""
+    syntax = getattr(getattr(dcm, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax is not None and syntax.is_compressed:
+        from pydicom.pixels import get_decoder
+
+        try:
+            decoder = get_decoder(syntax)
+        except NotImplementedError:
+            raise DataError(f"{src}: pixel data compressed as {syntax.name}, which pydicom cannot decode; "
+                            "export the file uncompressed") from None
+        if not decoder.is_available:
+            raise DataError(f"{src}: pixel data compressed as {syntax.name} and no decoder plugin for it is "
+                            f"installed; install one: {_install_hints(decoder.missing_dependencies)}")
+    try:
+        return dcm.pixel_array
+    except Exception as err:   # pydicom raises many types for truncated/corrupt pixel data
+        raise DataError(f"{src}: truncated or corrupt DICOM pixel data ({type(err).__name__}: {err})") from None
+
+
+def _install_hints(missing: list[str]) -> str:
+    """pydicom's 'plugin - requires a>=1 and b>=2' lines -> 'pip install "a>=1" "b>=2"' per plugin."""
+    hints = []
+    for item in missing:
+        plugin, _, needs = item.partition(" - requires ")
+        reqs = [_pip_name(r.strip()) for r in needs.split(" and ") if r.strip() not in ("", "numpy")]
+        hints.append(f"{plugin.strip()} (pip install {' '.join(repr(r) for r in reqs)})")
+    return "; or ".join(hints) if hints else "see pydicom's pixel data handler documentation"
+
+
+def _pip_name(requirement: str) -> str:
+    """'gdcm>=3.0.10' -> 'python-gdcm>=3.0.10' (the name pip knows it by)."""
+    name = re.split(r"[<>=!~ ]", requirement, maxsplit=1)[0]
+    return PIP_NAMES.get(name, name) + requirement[len(name):]
+
+
+def _grey(pixels: np.ndarray, dcm) -> tuple[np.ndarray, str]:
+    """Pixel data as grey levels in [0, 1] (RGB averaged, integers scaled by their bit depth, MONOCHROME1
+    inverted so that echoes are bright) and a sentence saying how."""
+    how = []
     if int(getattr(dcm, "SamplesPerPixel", 1)) == 3:
         pixels = pixels.mean(axis=-1)
-    if np.issubdtype(pixels.dtype, np.integer):
-        return _scale_integers(pixels, 2 ** int(getattr(dcm, "BitsStored", 8)) - 1)
-    pixels = pixels.astype(np.float32)
-    span = float(pixels.max() - pixels.min()) or 1.0
-    return (pixels - pixels.min()) / span
+        how.append("RGB averaged")
+    if np.issubdtype(pixels.dtype, np.integer) or how:
+        bits = int(getattr(dcm, "BitsStored", 8))
+        grey = _scale_integers(pixels, 2 ** bits - 1)
+        how.append(f"{bits}-bit levels / {2 ** bits - 1}")
+    else:
+        pixels = pixels.astype(np.float32)
+        span = float(pixels.max() - pixels.min()) or 1.0
+        grey = (pixels - pixels.min()) / span
+        how.append("float pixels min-max scaled")
+    if str(getattr(dcm, "PhotometricInterpretation", "")) == "MONOCHROME1":
+        grey = 1.0 - grey
+        how.append("inverted (MONOCHROME1: 0 is white)")
+    return grey.astype(np.float32), ", ".join(how) + " -> [0, 1]"
+
+
+def _frame_rate(dcm) -> dict:
+    """The cine's frame rate (= the anatomical M-mode's line rate) from Frame Time, Frame Time Vector or
+    Cine Rate, with where it came from; {} when the file gives none."""
+    frame_time = getattr(dcm, "FrameTime", None)                                    # ms
+    if frame_time:
+        return {"line_rate_hz": 1000.0 / float(frame_time), "line_rate_from": "FrameTime (0018,1063)"}
+    vector = [float(v) for v in (getattr(dcm, "FrameTimeVector", None) or [])][1:]  # first entry is 0
+    if vector and min(vector) > 0:
+        return {"line_rate_hz": 1000.0 / float(np.mean(vector)), "line_rate_from": "FrameTimeVector (0018,1065)"}
+    cine_rate = getattr(dcm, "CineRate", None)                                      # frames/s
+    if cine_rate:
+        return {"line_rate_hz": float(cine_rate), "line_rate_from": "CineRate (0018,0040)"}
+    return {}
+
+
+def _line_length(dcm, line) -> dict:
+    """depth_cm: the scan line's length from Pixel Spacing, or from the ultrasound region holding the line
+    when its physical units are cm; {} when the file gives neither."""
+    x0, y0, x1, y1 = (float(v) for v in line)
+    spacing = getattr(dcm, "PixelSpacing", None)                                    # mm: row, column
+    if spacing:
+        dy, dx = (float(v) / 10 for v in spacing)
+        return {"depth_cm": float(np.hypot((x1 - x0) * dx, (y1 - y0) * dy)), "depth_from": "PixelSpacing"}
+    for reg in getattr(dcm, "SequenceOfUltrasoundRegions", []) or []:
+        box = [int(getattr(reg, k, -1)) for k in ("RegionLocationMinX0", "RegionLocationMinY0",
+                                                  "RegionLocationMaxX1", "RegionLocationMaxY1")]
+        inside = all(box[0] <= x <= box[2] and box[1] <= y <= box[3] for x, y in ((x0, y0), (x1, y1)))
+        cm = (int(getattr(reg, "PhysicalUnitsXDirection", 0)) == UNITS_CM
+              and int(getattr(reg, "PhysicalUnitsYDirection", 0)) == UNITS_CM)
+        if inside and cm:
+            dx, dy = float(reg.PhysicalDeltaX), float(reg.PhysicalDeltaY)
+            return {"depth_cm": float(np.hypot((x1 - x0) * dx, (y1 - y0) * dy)), "depth_from": "ultrasound region"}
+    return {}
 
 
 def _mmode_region(dcm):

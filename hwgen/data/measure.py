@@ -16,11 +16,15 @@ def speckle_ratio(envelope: np.ndarray) -> float:
     return float(envelope.mean() / envelope.std())
 
 
-def temporal_correlation(mmode: np.ndarray, top_bin: int, bottom_bin: int, lag: int) -> float:
+def temporal_correlation(mmode: np.ndarray, top_bin: int, bottom_bin: int, lag: int,
+                         compensate_motion: bool = True) -> float:
     """Mean Pearson correlation between lines t and t + lag over depth bins [top_bin, bottom_bin).
 
     Near 1 for a frozen pattern (barcode), low for a pattern that changes over slow time (seashore).
+    With compensate_motion the lines are first re-aligned in depth (`align_lines`): breathing and a
+    hand-held probe move a frozen pattern up and down, which is still a barcode.
     """
+    mmode = align_lines(mmode) if compensate_motion else mmode
     region = np.asarray(mmode, dtype=np.float64)[:, top_bin:bottom_bin]
     a, b = region[:-lag], region[lag:]
     a = a - a.mean(axis=1, keepdims=True)
@@ -28,6 +32,31 @@ def temporal_correlation(mmode: np.ndarray, top_bin: int, bottom_bin: int, lag: 
     den = np.sqrt((a * a).sum(1) * (b * b).sum(1))
     ok = den > 1e-12
     return float(((a * b).sum(1)[ok] / den[ok]).mean()) if ok.any() else 1.0
+
+
+def align_lines(mmode: np.ndarray, max_shift: int = 4) -> np.ndarray:
+    """Undo rigid axial motion: shift every line (sub-bin, linear) onto the window's median line.
+
+    Each line's offset is the peak of its cross-correlation with the median line over +-max_shift
+    bins, refined by a parabola through the peak and its neighbours.
+    """
+    x = np.asarray(mmode, dtype=np.float64)
+    n, d = x.shape
+    if n < 2 or d < 2 * max_shift + 4:
+        return x
+    ref = np.median(x, axis=0)
+    ref = ref - ref.mean()
+    xc = x - x.mean(axis=1, keepdims=True)
+    lags = np.arange(-max_shift, max_shift + 1)
+    core = slice(max_shift, d - max_shift)
+    score = np.stack([(xc[:, core] * np.roll(ref, k)[None, core]).sum(1) for k in lags], axis=1)
+    best = np.clip(np.argmax(score, axis=1), 1, len(lags) - 2)
+    y0, y1, y2 = (score[np.arange(n), best + j] for j in (-1, 0, 1))
+    curv = y0 - 2 * y1 + y2
+    frac = np.where(curv < 0, 0.5 * (y0 - y2) / np.where(curv < 0, curv, -1), 0.0)
+    shift = lags[best] + np.clip(frac, -0.5, 0.5)      # the line is the median moved down by `shift`
+    grid = np.arange(d, dtype=np.float64)
+    return np.stack([np.interp(grid + s, grid, row) for s, row in zip(shift, x, strict=True)])
 
 
 def heart_rate_bpm(mmode: np.ndarray, line_rate_hz: float, lo_bpm: float = 30.0, hi_bpm: float = 220.0) -> float:

@@ -25,6 +25,7 @@ ATTENUATION_DB_CM_MHZ = {
     "fluid": 0.0022, "bone": 15.0, "lung": 40.0, "soft_tissue": 0.5,
 }
 TGC_DB_CM_MHZ = 0.5        # the scanner's TGC assumes average soft tissue
+TGC_MAX_DB = 50.0          # depth-gain range of the receiver
 FRACTIONAL_BANDWIDTH = 0.75
 SCATTERERS_PER_CELL = 10   # fully developed speckle
 FULL_SCALE_DB = 24.0       # display full scale above the tissue speckle RMS (at 0 dB gain)
@@ -59,7 +60,7 @@ def sample_depths(n: int, fs: float) -> np.ndarray:
 
 
 def scatterers(rng: np.random.Generator, shape: tuple[int, ...], fc: float, fs: float,
-               per_cell: float = SCATTERERS_PER_CELL) -> np.ndarray:
+               per_cell: float = SCATTERERS_PER_CELL, bandwidth: float = FRACTIONAL_BANDWIDTH) -> np.ndarray:
     """Phasor reflectivity of randomly placed scatterers with Rayleigh amplitudes (unit scale).
 
     shape is (..., samples); the last axis is depth. Each independent line gets a Poisson number of
@@ -67,7 +68,7 @@ def scatterers(rng: np.random.Generator, shape: tuple[int, ...], fc: float, fs: 
     """
     *lead, n = shape
     n_lines = int(np.prod(lead)) if lead else 1
-    density = per_cell / resolution_cell_samples(fc, fs)
+    density = per_cell / resolution_cell_samples(fc, fs, bandwidth)
     count = rng.poisson(density * n * n_lines)
     pos = rng.random(count) * n                       # continuous sample position
     line = rng.integers(0, n_lines, count)
@@ -79,33 +80,35 @@ def scatterers(rng: np.random.Generator, shape: tuple[int, ...], fc: float, fs: 
     return (re + 1j * im).astype(np.complex64).reshape(shape)
 
 
-def tissue_power(fc: float, fs: float, per_cell: float = SCATTERERS_PER_CELL) -> float:
+def tissue_power(fc: float, fs: float, per_cell: float = SCATTERERS_PER_CELL,
+                 bandwidth: float = FRACTIONAL_BANDWIDTH) -> float:
     """Mean |reflectivity|^2 per sample of the default scatterer field (Rayleigh scale 1: E[a^2] = 2)."""
-    return 2.0 * per_cell / resolution_cell_samples(fc, fs)
+    return 2.0 * per_cell / resolution_cell_samples(fc, fs, bandwidth)
 
 
-def gaussian_speckle(rng: np.random.Generator, shape: tuple[int, ...], fc: float, fs: float) -> np.ndarray:
+def gaussian_speckle(rng: np.random.Generator, shape: tuple[int, ...], fc: float, fs: float,
+                     bandwidth: float = FRACTIONAL_BANDWIDTH) -> np.ndarray:
     """A circular complex Gaussian field with the same power as `scatterers`: the many-scatterer limit.
 
     Used for diffuse fields that are redrawn often (blood, sub-pleural reverberation); its envelope is
     exactly Rayleigh, and it costs one normal draw per sample instead of several per scatterer.
     """
-    scale = np.sqrt(tissue_power(fc, fs) / 2.0)
+    scale = np.sqrt(tissue_power(fc, fs, bandwidth=bandwidth) / 2.0)
     z = rng.standard_normal(shape + (2,), dtype=np.float32) * np.float32(scale)
     return z.view(np.complex64)[..., 0]
 
 
-def specular_amplitude(db_over_speckle, fc: float, fs: float):
+def specular_amplitude(db_over_speckle, fc: float, fs: float, bandwidth: float = FRACTIONAL_BANDWIDTH):
     """Point-reflector amplitude whose echo peak is db_over_speckle above the tissue speckle RMS envelope."""
-    sigma_n = envelope_sigma_s(fc) * fs
+    sigma_n = envelope_sigma_s(fc, bandwidth) * fs
     g_peak = 1.0 / (np.sqrt(2 * np.pi) * sigma_n)
-    return speckle_rms(fc, fs) / g_peak * 10.0 ** (np.asarray(db_over_speckle, dtype=np.float64) / 20.0)
+    return speckle_rms(fc, fs, bandwidth) / g_peak * 10.0 ** (np.asarray(db_over_speckle, dtype=np.float64) / 20.0)
 
 
-def speckle_rms(fc: float, fs: float) -> float:
+def speckle_rms(fc: float, fs: float, bandwidth: float = FRACTIONAL_BANDWIDTH) -> float:
     """RMS envelope of tissue speckle (before attenuation/TGC): the 0 dB of specular_amplitude."""
-    sigma_n = envelope_sigma_s(fc) * fs
-    return float(np.sqrt(tissue_power(fc, fs) / (2 * np.sqrt(np.pi) * sigma_n)))
+    sigma_n = envelope_sigma_s(fc, bandwidth) * fs
+    return float(np.sqrt(tissue_power(fc, fs, bandwidth=bandwidth) / (2 * np.sqrt(np.pi) * sigma_n)))
 
 
 def add_point_reflectors(scene: np.ndarray, pos: np.ndarray, amp: np.ndarray, fc: float, fs: float) -> None:
@@ -181,9 +184,15 @@ def echo_rf(scene: np.ndarray, fc: float, fs: float, bandwidth: float = FRACTION
 
 
 def envelope(rf: np.ndarray) -> np.ndarray:
-    """Envelope of RF lines: magnitude of the analytic signal (FFT Hilbert transform along the last axis)."""
+    """Envelope of RF lines: magnitude of the analytic signal (FFT Hilbert transform along the last axis).
+
+    The transform is zero-padded to twice the line: an FFT Hilbert transform is circular, and without
+    padding the bright near field (skin, pleura) leaks into the last samples at about -64 dB, which the
+    TGC then lifts by 30 dB or more - a bright band at the bottom of every image, even under a bone
+    shadow. Padded, the leak is below -115 dB.
+    """
     n = rf.shape[-1]
-    m = sfft.next_fast_len(n)
+    m = sfft.next_fast_len(2 * n)
     spec = sfft.rfft(rf, n=m, axis=-1)
     # Analytic signal spectrum: positive frequencies doubled, negative ones zero.
     weights = np.zeros(m, dtype=np.float32)
@@ -204,18 +213,20 @@ def attenuation_gain(alpha_db_cm_mhz: np.ndarray, fc: float, fs: float) -> np.nd
 
 
 def tgc_gain(n: int, fc: float, fs: float, db_cm_mhz: float = TGC_DB_CM_MHZ) -> np.ndarray:
-    """Time-gain compensation: the scanner undoes the round-trip loss of average soft tissue."""
+    """Time-gain compensation: the scanner undoes the round-trip loss of average soft tissue, up to
+    the receiver's depth-gain range (TGC_MAX_DB); deeper, receiver noise is not lifted any further."""
     depth_cm = sample_depths(n, fs) * 100.0
-    return (10.0 ** (2.0 * db_cm_mhz * (fc / 1e6) * depth_cm / 20.0)).astype(np.float32)
+    db = np.minimum(2.0 * db_cm_mhz * (fc / 1e6) * depth_cm, TGC_MAX_DB)
+    return (10.0 ** (db / 20.0)).astype(np.float32)
 
 
 def decimate(env: np.ndarray, fs: float, depth_m: float, bins: int) -> np.ndarray:
     """Average the envelope into `bins` equal depth bins covering [0, depth_m] (anti-aliased decimation)."""
     n = env.shape[-1]
-    edges = np.rint(np.linspace(0, n_samples(depth_m, fs), bins + 1)).astype(np.int64)
-    edges = np.clip(edges, 0, n - 1)
-    sums = np.add.reduceat(env, edges[:-1], axis=-1)
-    counts = np.maximum(np.diff(edges), 1)
+    edges = np.clip(np.rint(np.linspace(0, n_samples(depth_m, fs), bins + 1)).astype(np.int64), 0, n)
+    starts = np.minimum(edges[:-1], n - 1)
+    sums = np.add.reduceat(env, starts, axis=-1)
+    counts = np.maximum(np.diff(edges), 1)    # the last bin ends at n: it sums exactly `counts` samples
     return (sums / counts).astype(np.float32)
 
 
@@ -226,17 +237,18 @@ def log_compress(env: np.ndarray, reference: float, dynamic_range_db: float) -> 
 
 
 def display(scene: np.ndarray, *, fc: float, fs: float, depth_m: float, bins: int, gain_db: float,
-            dynamic_range_db: float, noise: np.ndarray | None = None) -> np.ndarray:
+            dynamic_range_db: float, noise: np.ndarray | None = None, bandwidth: float = FRACTIONAL_BANDWIDTH,
+            tgc_db_cm_mhz: float = TGC_DB_CM_MHZ) -> np.ndarray:
     """The scanner's receive chain: RF, (+ electronic noise), Hilbert envelope, TGC, decimation, log.
 
     0 dB is the receiver's full scale, FULL_SCALE_DB above the tissue speckle RMS; gain_db (the gain
     knob) lifts everything towards it, so high gain saturates the brightest echoes as on a scanner.
     """
-    rf = echo_rf(scene, fc, fs)
+    rf = echo_rf(scene, fc, fs, bandwidth)
     if noise is not None:
         rf += noise
     env = envelope(rf)
-    env *= tgc_gain(rf.shape[-1], fc, fs)
+    env *= tgc_gain(rf.shape[-1], fc, fs, tgc_db_cm_mhz)
     dec = decimate(env, fs, depth_m, bins)
-    reference = speckle_rms(fc, fs) * 10.0 ** ((FULL_SCALE_DB - gain_db) / 20.0)
+    reference = speckle_rms(fc, fs, bandwidth) * 10.0 ** ((FULL_SCALE_DB - gain_db) / 20.0)
     return log_compress(dec, reference, dynamic_range_db)

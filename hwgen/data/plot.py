@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hwgen.data.dataset import Dataset
+from hwgen.data.dataset import Dataset, example_setting
 
 
 def gallery(ds: Dataset, out, *, per_class: int = 4, seed: int = 0) -> Path:
@@ -28,8 +28,7 @@ def gallery(ds: Dataset, out, *, per_class: int = 4, seed: int = 0) -> Path:
     single_line = ds.x.shape[1] == 1
     fig, axes = plt.subplots(rows, len(classes), figsize=(3.2 * len(classes), 2.4 * rows + 0.8),
                              squeeze=False, facecolor="black")
-    span = float(ds.meta.get("span_s") or 0) or None
-    depth_cm = float(ds.meta.get("depth_cm") or 0) or None
+    file_span, file_depth = scales(ds)  # per-example settings win below
     for col, (name, idx) in enumerate(zip(classes, picks, strict=True)):
         for row in range(rows):
             ax = axes[row, col]
@@ -38,6 +37,8 @@ def gallery(ds: Dataset, out, *, per_class: int = 4, seed: int = 0) -> Path:
                 ax.axis("off")
                 continue
             i = int(idx[row])
+            span = float(example_setting(ds, i, "span_s") or 0) or file_span
+            depth_cm = float(example_setting(ds, i, "depth_cm") or 0) or file_depth
             _draw(ax, ds.x[i], span, depth_cm, single_line)
             ax.set_title(_caption(ds, i, name), color="white", fontsize=8)
     fig.suptitle(_title(ds), color="white", fontsize=10)
@@ -46,6 +47,17 @@ def gallery(ds: Dataset, out, *, per_class: int = 4, seed: int = 0) -> Path:
     fig.savefig(out, dpi=110, facecolor="black")
     plt.close(fig)
     return out
+
+
+def scales(ds: Dataset) -> tuple[float | None, float | None]:
+    """(seconds across one example, cm down it) where the file says them, else None (axes in lines/bins).
+
+    The time span comes from meta span_s, or from the line rate (a DICOM's frame time or M-mode region)."""
+    span = float(ds.meta.get("span_s") or 0) or None
+    rate = float(ds.meta.get("line_rate_hz") or 0)
+    if span is None and rate > 0 and ds.x.shape[1] > 1:
+        span = ds.x.shape[1] / rate
+    return span, float(ds.meta.get("depth_cm") or 0) or None
 
 
 def _draw(ax, img: np.ndarray, span, depth_cm, single_line: bool) -> None:
@@ -70,6 +82,10 @@ def _caption(ds: Dataset, i: int, name: str) -> str:
         extra = f" {p['heart_rate_bpm']:.0f} bpm"
     elif "pleura_depth_cm" in p:
         extra = f" pleura {p['pleura_depth_cm']:.1f} cm"
+        if p.get("regime") == "anatomical":
+            extra += f", B-mode {p['frame_rate_hz']:.0f} fps"
+        elif "line_rate_hz" in p:
+            extra += f", {p['line_rate_hz']:.0f} lines/s"
     return f"{name}{extra}"
 
 
@@ -84,6 +100,8 @@ def _title(ds: Dataset) -> str:
         parts.append(f"{m['line_rate_hz']:.0f} lines/s")
     if m.get("dynamic_range_db"):
         parts.append(f"DR {m['dynamic_range_db']:g} dB")
+    if m.get("family"):
+        parts.append(f"family {m['family']}")
     if "seed" in m:
         parts.append(f"seed {m['seed']}")
     return "   ".join(parts)

@@ -1,4 +1,8 @@
-"""Preprocessing user or synthetic M-modes to a model's input: log compression, resize, CLAHE, scaling."""
+"""Preprocessing user or synthetic M-modes to a model's input: log compression, depth resize, CLAHE, scaling.
+
+Slow time is never cropped or stretched here: recordings of another length or line rate are cut into the
+model's windows first by `hwgen.data.recording.windows`.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ def preprocess(x, *, time: int, depth: int, clahe: bool = False, normalise: str 
     """Bring M-modes (N, time, depth) or one (time, depth) to (N, time, depth) float32 in [0, 1].
 
     - log_db: treat x as a linear envelope and log-compress it to this dynamic range first.
-    - time: longer inputs are centre-cropped (keeping the line rate); shorter ones are resampled.
+    - time: the model's window length; x must have exactly this many lines (see hwgen.data.recording).
     - depth: resampled (linear) to `depth` bins.
     - clahe: contrast-limited adaptive histogram equalisation (scikit-image) per example.
     - normalise: "minmax" per example, "percentile" (1st..99th percentile -> 0..1), "none" (clip).
@@ -33,10 +37,13 @@ def preprocess(x, *, time: int, depth: int, clahe: bool = False, normalise: str 
         ref = np.maximum(x.max(axis=(1, 2), keepdims=True), 1e-12)
         db = 20 * np.log10(np.maximum(x, 1e-12) / ref)
         x = ((np.clip(db, -log_db, 0) + log_db) / log_db).astype(np.float32)
-    x = _fit_time(x, time)
+    if x.shape[1] != time:
+        raise DataError(f"preprocess: x has {x.shape[1]} lines per example, the model takes {time}; cut the "
+                        "recording into the model's windows first (hwgen.data.recording.windows), which "
+                        "resamples by line rate instead of cropping or stretching")
     if x.shape[2] != depth:
         x = zoom(x, (1, 1, depth / x.shape[2]), order=1, grid_mode=True, mode="nearest").astype(np.float32)
-    x = _normalise(x, normalise)
+    x = rescale(x, normalise)
     if clahe:
         from skimage.exposure import equalize_adapthist
 
@@ -44,17 +51,14 @@ def preprocess(x, *, time: int, depth: int, clahe: bool = False, normalise: str 
     return np.clip(x, 0.0, 1.0).astype(np.float32)
 
 
-def _fit_time(x: np.ndarray, time: int) -> np.ndarray:
-    t = x.shape[1]
-    if t > time:
-        start = (t - time) // 2
-        return x[:, start:start + time]
-    if t < time:
-        return zoom(x, (1, time / t, 1), order=1, grid_mode=True, mode="nearest").astype(np.float32)
-    return x
+def apply_settings(x, settings: dict) -> np.ndarray:
+    """`preprocess` with a run's preprocess.json (its other keys, such as line_rate_hz, are not for it)."""
+    keys = ("time", "depth", "clahe", "normalise", "log_db")
+    return preprocess(x, **{k: settings[k] for k in keys if k in settings})
 
 
-def _normalise(x: np.ndarray, how: str) -> np.ndarray:
+def rescale(x: np.ndarray, how: str) -> np.ndarray:
+    """Per-example intensity normalisation of (N, time, depth): "minmax", "percentile" or "none"."""
     if how == "none":
         return x
     if how == "minmax":

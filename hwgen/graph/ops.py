@@ -53,11 +53,11 @@ class Fixed:
 
     @property
     def min_int(self) -> int:
-        return -(1 << (self.width - 1)) if self.signed else 0
+        return int_range(self.width, self.signed)[0]
 
     @property
     def max_int(self) -> int:
-        return (1 << (self.width - 1)) - 1 if self.signed else (1 << self.width) - 1
+        return int_range(self.width, self.signed)[1]
 
     @property
     def lsb(self) -> float:
@@ -248,6 +248,13 @@ def global_sum(x) -> np.ndarray:
 def argmax(q) -> np.ndarray:
     """Index of the largest value along the last axis; ties go to the lowest index (as the RTL does)."""
     return np.argmax(np.asarray(q), axis=-1)
+
+
+def int_range(width: int, signed: bool = True) -> tuple[int, int]:
+    """(smallest, largest) integer of `width` bits, two's complement or unsigned: Fixed's range."""
+    if width < 1:
+        raise ValueError(f"a width of {width} bits holds no integer")
+    return (-(1 << (width - 1)), (1 << (width - 1)) - 1) if signed else (0, (1 << width) - 1)
 
 
 def bits_needed(lo: int, hi: int, signed: bool = True) -> int:

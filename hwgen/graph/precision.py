@@ -236,13 +236,27 @@ def node_override(node: Node, key: str) -> Fixed | None:
 
 
 def apply_overrides(nodes: list[Node], overrides: dict) -> None:
-    """Attach user overrides ({layer: {"accum"|"result": type}}) to nodes (by node or Keras name)."""
-    names = {n.name for n in nodes} | {n.keras for n in nodes}
-    unknown = set(overrides) - names
-    if unknown:
-        raise ModelError(f"precision overrides name unknown layers {sorted(unknown)}; layers: {sorted(names)}")
+    """Attach user overrides ({layer: {"accum"|"result": type}}) to nodes, named as the layer report names them.
+
+    A separable conv is two nodes (`<layer>_depthwise`, `<layer>_pointwise`): its Keras name is refused, listing
+    them; so is a BatchNormalization folded into the layer before it.
+    """
+    by_name = {n.name: n for n in nodes}
+    for name in overrides:
+        if name in by_name:
+            continue
+        parts = [n.name for n in nodes if n.keras == name]
+        folded_into = [n.name for n in nodes if n.attrs.get("folded") == name]
+        if len(parts) > 1:
+            raise ModelError(f"precision override: layer {name!r} is two nodes ({', '.join(parts)}) with a type "
+                             "each; name one of them")
+        if folded_into:
+            raise ModelError(f"precision override: {name!r} is a BatchNormalization folded into {folded_into[0]!r}; "
+                             f"set {folded_into[0]!r}'s types")
+        raise ModelError(f"precision overrides name unknown layer {name!r}; layers: "
+                         f"{', '.join(n.name for n in nodes if n.op != 'input')}")
     for node in nodes:
-        spec = overrides.get(node.name) or (overrides.get(node.keras) if node.keras == node.name else None)
+        spec = overrides.get(node.name)
         if spec:
             bad = set(spec) - {"accum", "result"}
             if bad:

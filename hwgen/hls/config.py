@@ -15,6 +15,10 @@ from hwgen.graph.graph import Node
 
 STRATEGIES = ("Latency", "Resource")
 IO_TYPES = ("io_stream", "io_parallel")
+SETTING_KEYS = ("ReuseFactor", "Strategy", "ConvImplementation")
+# hls4ml splits a separable conv <layer> into <layer>_depthwise and <layer>_pointwise; a setting for one half
+# travels in <layer>'s entry as Depthwise<Key> / Pointwise<Key> (see hwgen.hls.workarounds, fault 4)
+PARTS = {"_depthwise": "Depthwise", "_pointwise": "Pointwise"}
 
 
 def hls_config(keras_logits, nodes: list[Node], backend: str, *, strategy: str = "Latency", reuse: int = 1,
@@ -40,7 +44,10 @@ def hls_config(keras_logits, nodes: list[Node], backend: str, *, strategy: str =
             linear.setdefault("Precision", {})["result"] = node.out.hls()
     for entry in layers.values():
         entry["Trace"] = True
-    _apply_layer_settings(layers, layer_settings or {})
+    for name, values in resolve_layer_settings(nodes, layer_settings or {}).items():
+        if name not in layers:
+            raise ModelError(f"layer {name!r} is missing from hls4ml's configuration")
+        layers[name].update(copy.deepcopy(values))
     return cfg
 
 
@@ -61,27 +68,55 @@ def _set_precisions(precision: dict, node: Node) -> None:
     precision["result"] = node.out.hls()
 
 
-def _apply_layer_settings(layers: dict, settings: dict) -> None:
-    """Per-layer overrides, e.g. {"b1": {"ReuseFactor": 4, "Strategy": "Resource"}}."""
-    allowed = {"ReuseFactor", "Strategy", "DepthwiseReuseFactor", "PointwiseReuseFactor", "ConvImplementation"}
+def part_of(node: Node) -> str | None:
+    """'Depthwise' / 'Pointwise' for the halves of a separable conv, None for any other node."""
+    if node.keras != node.name:
+        for suffix, part in PARTS.items():
+            if node.name == node.keras + suffix:
+                return part
+    return None
+
+
+def resolve_layer_settings(nodes: list[Node], settings: dict) -> dict:
+    """Per-layer settings named as the layer report names them -> hls4ml's LayerName entries.
+
+    {"b2": {"ReuseFactor": 4}} sets hls4ml's layer b2; {"b1_depthwise": {"ReuseFactor": 4}} the depthwise half
+    of the separable conv b1 only ({"b1": {"DepthwiseReuseFactor": 4}}); {"b1": ...} sets both halves.
+    """
+    by_name = {n.name: n for n in nodes}
+    keras_names = {n.keras for n in nodes}
+    resolved: dict = {}
     for name, values in settings.items():
-        if name not in layers:
-            raise ModelError(f"layer settings name unknown layer {name!r}; layers: {sorted(layers)}")
-        bad = set(values) - allowed
+        node = by_name.get(name)
+        if node is None and name not in keras_names:
+            names = ", ".join(n.name for n in nodes if n.op != "input")
+            raise ModelError(f"layer settings name unknown layer {name!r}; layers: {names}")
+        bad = set(values) - set(SETTING_KEYS)
         if bad:
-            raise ModelError(f"layer {name!r}: settings {sorted(bad)} are not supported; use {sorted(allowed)}")
+            raise ModelError(f"layer {name!r}: settings {sorted(bad)} are not supported; use {list(SETTING_KEYS)} "
+                             "(name a separable conv's half as the layer report does, e.g. b1_depthwise)")
         if "Strategy" in values and values["Strategy"] not in STRATEGIES:
             raise ModelError(f"layer {name!r}: strategy {values['Strategy']!r} is not one of {STRATEGIES}")
-        layers[name].update(copy.deepcopy(values))
+        part = part_of(node) if node is not None else None
+        entry = resolved.setdefault(node.keras if node is not None else name, {})
+        entry.update({f"{part or ''}{key}": value for key, value in values.items()})
+    return resolved
 
 
-def reuse_of(cfg: dict, layer: str) -> int:
-    entry = cfg["LayerName"].get(layer, {})
-    return int(entry.get("ReuseFactor", cfg["Model"].get("ReuseFactor", 1)))
+def _setting(cfg: dict, node: Node, key: str, default):
+    entry = cfg["LayerName"].get(node.keras, {})
+    part = part_of(node)
+    if part and f"{part}{key}" in entry:
+        return entry[f"{part}{key}"]
+    return entry.get(key, cfg["Model"].get(key, default))
 
 
-def strategy_of(cfg: dict, layer: str) -> str:
-    return cfg["LayerName"].get(layer, {}).get("Strategy", cfg["Model"].get("Strategy", "Latency"))
+def reuse_of(cfg: dict, node: Node) -> int:
+    return int(_setting(cfg, node, "ReuseFactor", 1))
+
+
+def strategy_of(cfg: dict, node: Node) -> str:
+    return _setting(cfg, node, "Strategy", "Latency")
 
 
 def check_types(hls_model, nodes: list[Node]) -> list[str]:

@@ -25,6 +25,7 @@ from hwgen.hls.workarounds import (
     check_padding_wiring,
     patched_zero_padding,
     refuse_known_faults,
+    separable_part_settings,
     set_exponent_widths,
 )
 
@@ -47,6 +48,7 @@ def hls_settings(graph: Graph, board: Board, *, io_type: str = "io_stream", stra
             raise HwgenError(f"reuse factor {reuse}: must be 1..{largest} (the largest layer's multiplications "
                              "per output); larger values share nothing more")
     refuse_known_faults(graph.nodes, io_type)
+    hcfg.resolve_layer_settings(graph.nodes, layer_settings or {})  # unknown names are refused before any work
     return {"board": board.name, "part": board.part, "io_type": io_type, "strategy": strategy,
             "reuse": (fitting_reuse(graph, board.resources) or 1) if reuse == "auto" else reuse,
             "auto_reuse": reuse == "auto", "layer_settings": layer_settings or {}}
@@ -70,7 +72,7 @@ def write_project(graph: Graph, keras_model, board: Board, folder, settings: dic
     cfg = hcfg.hls_config(logits, graph.nodes, board.hls_backend, strategy=settings["strategy"],
                           reuse=settings["reuse"], layer_settings=settings["layer_settings"])
     status(f"writing the hls4ml project ({settings['io_type']}, {board.part}, reuse {settings['reuse']})")
-    with patched_zero_padding():
+    with patched_zero_padding(), separable_part_settings():
         hls_model = hls4ml.converters.convert_from_keras_model(
             logits, hls_config=cfg, output_dir=str(folder / PROJECT), project_name=PROJECT_NAME,
             io_type=settings["io_type"], backend=board.hls_backend, part=board.part,

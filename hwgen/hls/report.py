@@ -62,7 +62,7 @@ def _row(node: Node, graph: Graph, hls_config: dict) -> dict:
         "out_shape": list(node.shape), "weight": _weight_type(node), "accum": node.acc.hls() if node.acc else "",
         "result": node.out.hls(), "measured_range": _range(node.attrs.get("range")),
         "macs": cost.macs, "shift_macs": cost.shift_macs, "weight_bits": cost.weight_bits,
-        "reuse": reuse_of(hls_config, node.keras), "strategy": strategy_of(hls_config, node.keras),
+        "reuse": reuse_of(hls_config, node), "strategy": strategy_of(hls_config, node),
         "est_dsp": 0, "est_lut": 0, "est_bram18": 0, "est_depth_cycles": 1, "est_interval_cycles": 1,
     }
     if node.op in WEIGHTED_OPS:

@@ -6,6 +6,7 @@ import json
 
 from hwgen.builder.config import BuildConfig
 from hwgen.builder.core import Build
+from hwgen.errors import HwgenError
 
 
 def step_convert_hls(build: Build, cfg: BuildConfig) -> dict:
@@ -22,7 +23,9 @@ def step_convert_hls(build: Build, cfg: BuildConfig) -> dict:
     if settings["auto_reuse"]:
         build.console.print(f"reuse factor {settings['reuse']}: the smallest estimated to fit {board.name}")
     build.status("reading the Keras model (hls4ml converts from Keras)")
-    keras = models.load(build.model_file)
+    if not build.hls_model_file.is_file():
+        raise HwgenError(f"{build.out}: no {build.hls_model_file.name} (run the export step again)")
+    keras = models.load(build.hls_model_file)
     report = write_project(graph, keras, board, build.hls_dir, settings, status=build.status)
     print_table(report)
     totals = report["totals"]

@@ -17,6 +17,12 @@
 3. io_parallel QDepthwiseConv2D does not compile: nnet_sepconv2d.h calls
    depthwise_conv_2d_latency_cl, which hls4ml 1.3.0 never declares (Latency and Resource alike).
    `refuse_known_faults` stops such a conversion up front, naming the layer; io_stream works.
+4. Per-half settings of a separable conv are dropped. hls4ml 1.3.0 declares DepthwiseReuseFactor and
+   PointwiseReuseFactor for SeparableConv1D, but its `separable_to_depthwise_and_conv` pass gives both halves
+   (<layer>_depthwise, <layer>_pointwise) a copy of the layer's config, whose ReuseFactor/Strategy apply to
+   both: the per-half keys do nothing. `separable_part_settings()` makes each half take its Depthwise<Key> /
+   Pointwise<Key> (ReuseFactor, Strategy, ConvImplementation) when the split happens, so the names the
+   layer report shows work in `--layer` (`b1_depthwise:ReuseFactor=4`).
 """
 
 from __future__ import annotations
@@ -45,6 +51,39 @@ def patched_zero_padding():
             return original(self, model, node)
         finally:
             model.insert_node = insert
+
+    cls.transform = transform
+    try:
+        yield
+    finally:
+        cls.transform = original
+
+
+@contextmanager
+def separable_part_settings():
+    """Within the block, each half of a split separable conv takes its own Depthwise/Pointwise settings."""
+    from hls4ml.model.optimizer.passes.seperable_to_dw_conv import SeparableToDepthwiseAndConv
+
+    from hwgen.hls.config import PARTS, SETTING_KEYS
+
+    cls = SeparableToDepthwiseAndConv
+    original = cls.transform
+
+    def transform(self, model, node):
+        config = model.config
+        parse = config.parse_name_config
+
+        def parse_half(name, layer_cfg):
+            for suffix, part in PARTS.items():
+                if name == node.name + suffix and isinstance(layer_cfg, dict):
+                    layer_cfg.update({key: layer_cfg[part + key] for key in SETTING_KEYS if part + key in layer_cfg})
+            return parse(name, layer_cfg)
+
+        config.parse_name_config = parse_half
+        try:
+            return original(self, model, node)
+        finally:
+            del config.parse_name_config  # the class's method again
 
     cls.transform = transform
     try:

@@ -1,17 +1,35 @@
 """QKeras quantization-aware models for hwgen: blocks, zoo, build(), load() and cost counts.
 
-Importing this package imports TensorFlow and QKeras; CLI modules import it inside their commands.
+The names and default settings (`MODELS`, `DEFAULTS`, from `hwgen.models.catalog`) import without
+TensorFlow, so the CLI can list them in its help; everything else imports TensorFlow and QKeras on
+first use (`models.build`, `models.load`, ...).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
 from hwgen.errors import ModelError
-from hwgen.models.init import scale_to_data
-from hwgen.models.stats import count_macs, count_params, describe, summary, weight_bits
-from hwgen.models.zoo import DEFAULTS, MODELS, available, build
+from hwgen.models.catalog import DEFAULTS, MODELS
+
+_LAZY = {
+    "scale_to_data": "hwgen.models.init", "available": "hwgen.models.zoo", "build": "hwgen.models.zoo",
+    **{name: "hwgen.models.stats" for name in ("count_macs", "count_params", "describe", "summary", "weight_bits")},
+}
+
+
+SUBMODULES = ("blocks", "init", "shift", "stats", "zoo")
+
+
+def __getattr__(name: str):
+    """The TensorFlow-backed functions and submodules, imported when first asked for."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in SUBMODULES:
+        return importlib.import_module(f"hwgen.models.{name}")
+    raise AttributeError(f"module 'hwgen.models' has no attribute {name!r}")
 
 __all__ = [
     "DEFAULTS", "MODELS", "available", "build", "load", "custom_objects",

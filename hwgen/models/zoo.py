@@ -22,31 +22,8 @@ from tensorflow.keras import layers
 from hwgen.errors import ModelError
 from hwgen.models import blocks
 from hwgen.models.blocks import Quant
+from hwgen.models.catalog import BITS_RANGE, DEFAULTS, MODELS, TESTED_BITS
 
-MODELS = {
-    "cnn": "standard convolutions (the baseline)",
-    "dscnn": "depthwise-separable convolutions",
-    "shiftcnn": "depthwise-separable convolutions with power-of-two (shift) weights everywhere",
-    "mobilenet": "1x1 stem then MobileNetV2 inverted residuals",
-    "ghostnet": "ghost modules (1x1 primary + cheap depthwise, concatenated)",
-    "firenet": "SqueezeNet fire modules (squeeze 1x1, expand 1x1 + k-wide, concatenated)",
-}
-
-DEFAULTS = {
-    "bits": 8,  # weights/activations: 8, 6 or 4 (None = float twin for pre-training)
-    "width": 1.0,  # multiplies the stage filters (16, 32, 64)
-    "depth": 1,  # blocks per stage
-    "kernel": 9,  # taps along slow time (dims=2: k x k, or a (time, depth) pair)
-    "input_pool": 1,  # average-pool factor along time before the first stage (denoises, cuts MACs)
-    "pools": (4, 4, 2),  # max-pool factor after each stage
-    "act_integer": None,  # integer bits of activations (default 3 for >= 6 bits, else 2)
-    "po2_bits": 4,  # bits of the power-of-two weights of shift layers (sign + exponent)
-    "expand": 2,  # mobilenet expansion factor
-    "attention": None,  # "se" or "cbam" after each stage: NOT hls4ml-convertible
-    "allow_unconvertible": False,
-    "dims": 1,  # 1: convolve along time, depth bins as channels; 2: the (time, depth) image
-    "factorise": False,  # dims=2: every k_t x k_d kernel as k_t x 1 then 1 x k_d (not dscnn/shiftcnn)
-}
 FACTORISABLE = ("cnn", "mobilenet", "ghostnet", "firenet")  # their k-wide kernels are QConv2D / QDepthwiseConv2D
 BASE_FILTERS = (16, 32, 64)
 
@@ -137,8 +114,10 @@ def _block(name, x, block_name, filters, cfg, q):
 
 def _check_settings(name, cfg, n_classes):
     bits = cfg["bits"]
-    if bits is not None and not (isinstance(bits, int) and 2 <= bits <= 16):
-        raise ModelError(f"model {name!r}: bits must be an integer in 2..16 (8, 6, 4 tested) or None, got {bits!r}")
+    lo, hi = BITS_RANGE
+    if bits is not None and not (isinstance(bits, int) and lo <= bits <= hi):
+        raise ModelError(f"model {name!r}: bits must be an integer in {lo}..{hi} "
+                         f"({', '.join(map(str, TESTED_BITS))} tested) or None, got {bits!r}")
     if not (isinstance(n_classes, int) and n_classes >= 2):
         raise ModelError(f"model {name!r}: n_classes must be an integer >= 2, got {n_classes!r}")
     if not (cfg["width"] > 0 and isinstance(cfg["depth"], int) and cfg["depth"] >= 1):

@@ -1,1 +1,2 @@
-"""The RTL view of a model: kernel parameters and weight files for kernels/*.v (see memfile)."""
+"""The RTL view of a model: weight files (memfile), file lists (filelist), skip-FIFO depths (skip_fifo)
+and yosys resource counts (synth) for kernels/*.v."""

@@ -14,11 +14,19 @@ conv1d_mac / shift_conv1d (weights w[k, c_in, c_out] as in hwgen.graph.ops.conv1
 depthwise_conv1d (weights w[k, c] as in hwgen.graph.ops.depthwise_conv1d)
     weights: G words; word g, lane k*PAR + i = w[k, g*PAR + i]
     biases:  G words; word g, lane i = b[g*PAR + i]                                 (BIAS_W bits)
-dense (weights w[i, o] as in hwgen.graph.ops.dense; B = N_IN/PAR_IN input beats, G_OUT = N_OUT/PAR_OUT)
-    weights: B*G_OUT words; word b*G_OUT + og, lane j*PAR_IN + i = w[b*PAR_IN + i, og*PAR_OUT + j]
-    biases:  G_OUT words; word og, lane j = b[og*PAR_OUT + j]                     (ACC_W bits)
-shift_conv1d weight codes: 2 + SHIFT_W bits, {sign[1:0], shift[SHIFT_W-1:0]} with sign 01 = +1,
-    11 = -1, 00 = 0 and SHIFT_W = clog2(MAX_SHIFT + 1) (unsigned fields, see `po2_codes`).
+dense (weights w[i, o] as in hwgen.graph.ops.dense; B = N_IN/IN_PAR input beats, G_OUT = N_OUT/OUT_PAR)
+    weights: B*G_OUT words; word b*G_OUT + og, lane j*IN_PAR + i = w[b*IN_PAR + i, og*OUT_PAR + j]
+    biases:  G_OUT words; word og, lane j = b[og*OUT_PAR + j]                     (ACC_W bits)
+
+Weight values (`stored_weights`): PRODUCT "mul" (conv1d_mac, depthwise_conv1d and dense by
+default) stores the integers, WEIGHT_W-bit two's complement. Power-of-two weights (shift_conv1d,
+and depthwise_conv1d / dense with PRODUCT="shift") store ONE code format everywhere: 2 + SHIFT_W
+unsigned bits {sign[1:0], shift[SHIFT_W-1:0]}, sign 01 = +1, 11 = -1, 00 = 0, SHIFT_W =
+clog2(MAX_SHIFT + 1) (`po2_codes`); the writers take the integer weights (0 or +-2**shift, as in
+hwgen.graph) and refuse any other value. The kernels compute +-(x << shift) exactly
+(hwgen.graph.ops.shift_product), i.e. x * w on the accumulator grid x.frac + w.frac.
+Biases are already aligned to the accumulator's binary point (hwgen.graph.ops.align). The
+activations' signedness (DATA_SIGNED) does not change any file.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from hwgen.graph import ops
 def value_range(width: int, signed: bool = True) -> tuple[int, int]:
     if width < 1:
         raise HwgenError(f"a memory value needs at least 1 bit, got width {width}")
-    return (-(1 << (width - 1)), (1 << (width - 1)) - 1) if signed else (0, (1 << width) - 1)
+    return ops.int_range(width, signed)
 
 
 def check_fits(values, width: int, signed: bool = True, what: str = "value") -> np.ndarray:
@@ -58,21 +66,23 @@ def check_fits(values, width: int, signed: bool = True, what: str = "value") -> 
     return arr
 
 
+def pack_lanes(values, width: int) -> int:
+    """Integers -> one word, value i at bits [i*width +: width] (two's complement): THE lane packing of
+    the stream convention (kernels/README.md), for memory words and stream beats alike."""
+    mask = (1 << width) - 1
+    word = 0
+    for lane, v in enumerate(values):
+        word |= (int(v) & mask) << (lane * width)
+    return word
+
+
 def hex_words(words, width: int, signed: bool = True, what: str = "value") -> list[str]:
     """(n_words, lanes) integers -> one hex string per word, lane 0 in the low bits."""
     arr = check_fits(words, width, signed, what)
     if arr.ndim == 1:
         arr = arr[:, None]
-    lanes = arr.shape[1]
-    mask = (1 << width) - 1
-    digits = math.ceil(width * lanes / 4)
-    out = []
-    for row in arr.tolist():
-        word = 0
-        for lane, v in enumerate(row):
-            word |= (v & mask) << (lane * width)
-        out.append(f"{word:0{digits}x}")
-    return out
+    digits = math.ceil(width * arr.shape[1] / 4)
+    return [f"{pack_lanes(row, width):0{digits}x}" for row in arr.tolist()]
 
 
 def write_memh(path: str | Path, words, width: int, signed: bool = True) -> Path:
@@ -158,11 +168,39 @@ def _file(folder: Path, params: Mapping, key: str, default: str) -> Path:
     return Path(folder) / str(params.get(key, default))
 
 
+def stored_weights(w, params: Mapping, product: str, kernel: str) -> tuple[np.ndarray, int, bool]:
+    """Integer weights -> (values as stored, bits per value, signed) for a kernel's PRODUCT.
+
+    "mul": the integers themselves, WEIGHT_W-bit two's complement. "shift": weights that are 0 or
+    +-2**k (hwgen.graph.ops.int_to_po2) as `po2_codes`, 2 + shift_width(MAX_SHIFT) unsigned bits
+    (a WEIGHT_W in `params` must equal that width). Anything else is refused, naming `kernel`.
+    """
+    if product == "mul":
+        return np.asarray(w), int(params["WEIGHT_W"]), True
+    if product != "shift":
+        raise HwgenError(f"{kernel}: PRODUCT {product!r} is not 'mul' or 'shift'")
+    try:
+        sign, shift = ops.int_to_po2(w)
+    except ValueError as err:
+        raise HwgenError(f"{kernel} weights: {err}") from None
+    max_shift = int(params["MAX_SHIFT"])
+    width = 2 + shift_width(max_shift)
+    if "WEIGHT_W" in params and int(params["WEIGHT_W"]) != width:
+        raise HwgenError(f"{kernel}: WEIGHT_W={params['WEIGHT_W']} but shift codes for MAX_SHIFT={max_shift} "
+                         f"are {width} bits (2 + clog2(MAX_SHIFT+1))")
+    return po2_codes(sign, shift, max_shift), width, False
+
+
+def _write_weights(folder, params: Mapping, words, width: int, signed: bool) -> Path:
+    return write_memh(_file(folder, params, "WEIGHT_FILE", "weights.mem"), words, width, signed)
+
+
 def write_conv1d(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
     """WEIGHT_FILE and BIAS_FILE for conv1d_mac with kernel parameters `params` (the HDL dict)."""
-    words = conv1d_weight_words(w, params["IN_PAR"], params["OUT_PAR"])
+    values, width, signed = stored_weights(w, params, "mul", "conv1d_mac")
     return {
-        "WEIGHT_FILE": write_memh(_file(folder, params, "WEIGHT_FILE", "weights.mem"), words, params["WEIGHT_W"]),
+        "WEIGHT_FILE": _write_weights(folder, params, conv1d_weight_words(values, params["IN_PAR"], params["OUT_PAR"]),
+                                      width, signed),
         "BIAS_FILE": write_memh(_file(folder, params, "BIAS_FILE", "bias.mem"),
                                 bias_words(b, params["OUT_PAR"]), params["BIAS_W"]),
     }
@@ -170,33 +208,27 @@ def write_conv1d(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
 
 def write_shift_conv1d(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
     """Files for shift_conv1d: `w` (K, CH_IN, CH_OUT) integers that are 0 or +-2**shift."""
-    try:
-        sign, shift = ops.int_to_po2(w)
-    except ValueError as err:
-        raise HwgenError(f"shift_conv1d weights: {err}") from None
-    codes = po2_codes(sign, shift, params["MAX_SHIFT"])
-    words = conv1d_weight_words(codes, params["IN_PAR"], params["OUT_PAR"])
-    code_w = 2 + shift_width(params["MAX_SHIFT"])
+    values, width, signed = stored_weights(w, params, "shift", "shift_conv1d")
     return {
-        "WEIGHT_FILE": write_memh(_file(folder, params, "WEIGHT_FILE", "weights.mem"), words, code_w,
-                                  signed=False),
+        "WEIGHT_FILE": _write_weights(folder, params, conv1d_weight_words(values, params["IN_PAR"], params["OUT_PAR"]),
+                                      width, signed),
         "BIAS_FILE": write_memh(_file(folder, params, "BIAS_FILE", "bias.mem"),
                                 bias_words(b, params["OUT_PAR"]), params["BIAS_W"]),
     }
 
 
 def write_depthwise_conv1d(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
-    """WEIGHT_FILE and BIAS_FILE for depthwise_conv1d."""
+    """WEIGHT_FILE and BIAS_FILE for depthwise_conv1d (integers, or po2 codes with PRODUCT="shift")."""
+    values, width, signed = stored_weights(w, params, params.get("PRODUCT", "mul"), "depthwise_conv1d")
     return {
-        "WEIGHT_FILE": write_memh(_file(folder, params, "WEIGHT_FILE", "weights.mem"),
-                                  depthwise_weight_words(w, params["PAR"]), params["WEIGHT_W"]),
+        "WEIGHT_FILE": _write_weights(folder, params, depthwise_weight_words(values, params["PAR"]), width, signed),
         "BIAS_FILE": write_memh(_file(folder, params, "BIAS_FILE", "bias.mem"),
                                 bias_words(b, params["PAR"], "CH"), params["BIAS_W"]),
     }
 
 
 def dense_weight_words(w, in_par: int, out_par: int) -> np.ndarray:
-    """w (N_IN, N_OUT) -> (B*G_OUT, PAR_OUT*PAR_IN) in kernels/dense.v's order (one word per cycle)."""
+    """w (N_IN, N_OUT) -> (B*G_OUT, OUT_PAR*IN_PAR) in kernels/dense.v's order (one word per cycle)."""
     w = np.asarray(w)
     if w.ndim != 2:
         raise HwgenError(f"dense weights have shape {w.shape}, expected (inputs, outputs)")
@@ -207,10 +239,12 @@ def dense_weight_words(w, in_par: int, out_par: int) -> np.ndarray:
 
 
 def write_dense(folder: str | Path, w, b, params: Mapping) -> dict[str, Path]:
-    """WEIGHT_FILE and BIAS_FILE for kernels/dense.v (biases are ACC_W wide, aligned to the accumulator)."""
+    """WEIGHT_FILE and BIAS_FILE for kernels/dense.v (integers, or po2 codes with PRODUCT="shift";
+    biases are ACC_W wide, aligned to the accumulator)."""
+    values, width, signed = stored_weights(w, params, params.get("PRODUCT", "mul"), "dense")
     return {
-        "WEIGHT_FILE": write_memh(_file(folder, params, "WEIGHT_FILE", "weights.mem"),
-                                  dense_weight_words(w, params["PAR_IN"], params["PAR_OUT"]), params["WEIGHT_W"]),
+        "WEIGHT_FILE": _write_weights(folder, params, dense_weight_words(values, params["IN_PAR"], params["OUT_PAR"]),
+                                      width, signed),
         "BIAS_FILE": write_memh(_file(folder, params, "BIAS_FILE", "bias.mem"),
-                                bias_words(b, params["PAR_OUT"], "N_OUT"), params["ACC_W"]),
+                                bias_words(b, params["OUT_PAR"], "N_OUT"), params["ACC_W"]),
     }

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from hwgen.errors import HwgenError
+from hwgen.graph import ops
 from hwgen.paths import KERNELS_DIR
-from hwgen.rtl import memfile
+from hwgen.rtl import filelist, memfile
 
 # primitive name -> column of the resource table
 CELL_CLASSES = {
@@ -41,16 +42,29 @@ def list_kernels() -> list[str]:
 
 
 def kernel_defaults(kernel: str) -> dict[str, object]:
-    """The module's parameters with their default values (ints and strings; expressions skipped)."""
-    text = _source(kernel)
+    """The module's parameters with their default values: ints and strings, None for a default that
+    is an expression of other parameters (the parameter can still be set)."""
+    start, end = _header(kernel)
+    text = _source(kernel)[start:end]  # not the "parameter X=%0d" of $fatal messages
     params: dict[str, object] = {}
-    for name, value in re.findall(r"\bparameter\s+(?:integer\s+)?(\w+)\s*=\s*([^,\n)]+)", text):
+    for name, value in re.findall(r"\bparameter\s+(?:integer\s+|\[[^\]]*\]\s*)?(\w+)\s*=\s*([^,\n]+)", text):
         value = value.split("//")[0].strip()
         if re.fullmatch(r"-?\d+", value):
             params[name] = int(value)
         elif re.fullmatch(r'"[^"]*"', value):
             params[name] = value[1:-1]
+        else:
+            params[name] = None
     return params
+
+
+def _header(kernel: str) -> tuple[int, int]:
+    """Where the module's parameter and port header sits in its source: `module <kernel>` to `);`."""
+    text = _source(kernel)
+    match = re.search(rf"^module\s+{kernel}\b", text, re.M)
+    if match is None:
+        raise HwgenError(f"{kernel}.v does not define module {kernel}")
+    return match.start(), text.index(");", match.start())
 
 
 def _source(kernel: str) -> str:
@@ -60,59 +74,46 @@ def _source(kernel: str) -> str:
     return path.read_text()
 
 
-def kernel_dependencies(kernel: str) -> list[str]:
-    """Kernel files `kernel` instantiates, directly or not, dependencies first."""
-    others = [k for k in list_kernels() if k != kernel]
-    order: list[str] = []
-
-    def visit(name: str) -> None:
-        text = re.sub(r"/\*.*?\*/|//[^\n]*", "", _source(name), flags=re.S)
-        for other in others:
-            if other not in order and other != name and re.search(rf"^\s*{other}\s*(#|\w)", text, re.M):
-                visit(other)
-                order.append(other)
-
-    visit(kernel)
-    return order
-
-
 # ---------------------------------------------------------------------------------------------
 # Weight files at a kernel's parameters (random values of the declared widths)
 # ---------------------------------------------------------------------------------------------
 
 def _signed(rng, width: int, shape) -> np.ndarray:
-    return rng.integers(-(1 << (width - 1)), 1 << (width - 1), size=shape)
+    lo, hi = ops.int_range(width)
+    return rng.integers(lo, hi + 1, size=shape)
 
 
-def _conv_files(p: Mapping, rng) -> dict:
-    shape = (p["K"], p["CH_IN"], p["CH_OUT"])
-    if p.get("PRODUCT", "mul") == "shift" or "MAX_SHIFT" in p and "WEIGHT_W" not in p:
-        sign, shift = rng.integers(-1, 2, size=shape), rng.integers(0, p["MAX_SHIFT"] + 1, size=shape)
-        words = memfile.conv1d_weight_words(memfile.po2_codes(sign, shift, p["MAX_SHIFT"]), p["IN_PAR"], p["OUT_PAR"])
-        weights = (words, 2 + memfile.shift_width(p["MAX_SHIFT"]), False)
-    else:
-        words = memfile.conv1d_weight_words(_signed(rng, p["WEIGHT_W"], shape), p["IN_PAR"], p["OUT_PAR"])
-        weights = (words, p["WEIGHT_W"], True)
-    bias = memfile.bias_words(_signed(rng, p["BIAS_W"], (p["CH_OUT"],)), p["OUT_PAR"])
-    return {"WEIGHT_FILE": weights, "BIAS_FILE": (bias, p["BIAS_W"], True)}
+def _product(p: Mapping) -> str:
+    """shift_conv1d has MAX_SHIFT and no WEIGHT_W; the others say PRODUCT (default "mul")."""
+    return "shift" if p.get("PRODUCT") == "shift" or ("MAX_SHIFT" in p and "WEIGHT_W" not in p) else "mul"
 
 
-def _depthwise_files(p: Mapping, rng) -> dict:
-    w = memfile.depthwise_weight_words(_signed(rng, p["WEIGHT_W"], (p["K"], p["CH"])), p["PAR"])
-    b = memfile.bias_words(_signed(rng, p["BIAS_W"], (p["CH"],)), p["PAR"], "CH")
-    return {"WEIGHT_FILE": (w, p["WEIGHT_W"], True), "BIAS_FILE": (b, p["BIAS_W"], True)}
+def _weights(rng, shape, p: Mapping) -> np.ndarray:
+    """Random integer weights as a kernel with parameters `p` takes them (po2 for shift kernels)."""
+    if _product(p) == "shift":
+        return ops.po2_to_int(rng.integers(-1, 2, size=shape), rng.integers(0, p["MAX_SHIFT"] + 1, size=shape))
+    return _signed(rng, p["WEIGHT_W"], shape)
 
 
-def _dense_files(p: Mapping, rng) -> dict:
-    """kernels/dense.v (RTL-2): IN_BEATS*OUT_GROUPS words of PAR_OUT*PAR_IN weights, OUT_GROUPS
-    words of PAR_OUT ACC_W-bit biases (see the header of dense.v)."""
-    n_words = (p["N_IN"] // p["PAR_IN"]) * (p["N_OUT"] // p["PAR_OUT"])
-    w = _signed(rng, p["WEIGHT_W"], (n_words, p["PAR_OUT"] * p["PAR_IN"]))
-    b = _signed(rng, p["ACC_W"] - 8, (p["N_OUT"] // p["PAR_OUT"], p["PAR_OUT"]))
-    return {"WEIGHT_FILE": (w, p["WEIGHT_W"], True), "BIAS_FILE": (b, p["ACC_W"], True)}
+def _conv_files(p: Mapping, rng, folder: Path) -> dict:
+    w = _weights(rng, (p["K"], p["CH_IN"], p["CH_OUT"]), p)
+    b = _signed(rng, p["BIAS_W"], (p["CH_OUT"],))
+    write = memfile.write_shift_conv1d if _product(p) == "shift" else memfile.write_conv1d
+    return write(folder, w, b, p)
 
 
-MEMORY_FILES: dict[str, Callable[[Mapping, np.random.Generator], dict]] = {
+def _depthwise_files(p: Mapping, rng, folder: Path) -> dict:
+    w = _weights(rng, (p["K"], p["CH"]), p)
+    return memfile.write_depthwise_conv1d(folder, w, _signed(rng, p["BIAS_W"], (p["CH"],)), p)
+
+
+def _dense_files(p: Mapping, rng, folder: Path) -> dict:
+    """Biases of ACC_W - 8 bits: dense.v needs them to fit ACC_W - 1 bits."""
+    w = _weights(rng, (p["N_IN"], p["N_OUT"]), p)
+    return memfile.write_dense(folder, w, _signed(rng, p["ACC_W"] - 8, (p["N_OUT"],)), p)
+
+
+MEMORY_FILES: dict[str, Callable[[Mapping, np.random.Generator, Path], dict]] = {
     "conv1d_engine": _conv_files,
     "conv1d_mac": _conv_files,
     "shift_conv1d": _conv_files,
@@ -127,10 +128,7 @@ def write_memory_files(kernel: str, params: Mapping, folder: Path, seed: int = 0
         if "$readmemh" in _source(kernel):
             raise HwgenError(f"{kernel}: reads memory files but hwgen.rtl.synth.MEMORY_FILES has no writer for it")
         return []
-    files = []
-    for param, (words, width, signed) in spec(params, np.random.default_rng(seed)).items():
-        files.append(memfile.write_memh(folder / str(params[param]), words, width, signed))
-    return files
+    return list(spec(params, np.random.default_rng(seed), Path(folder)).values())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,14 +150,28 @@ def parse_stat(text: str) -> dict[str, int]:
     return counts
 
 
-def _chparams(params: Mapping, defaults: Mapping) -> list[str]:
-    out = []
+def _literal(value) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(int(value))
+
+
+def with_defaults(kernel: str, params: Mapping) -> str:
+    """The kernel's source with `params` written in as its parameter defaults.
+
+    yosys' chparam passes numbers as unsigned constants (a negative SHIFT, or a check like
+    `SHIFT < -16`, then goes wrong) and re-elaborates once per parameter; a top module whose
+    defaults are the wanted values elaborates once, with Verilog's own signed integers and strings.
+    """
+    text = _source(kernel)
+    start, end = _header(kernel)
+    header, body = text[:end], text[end:]
     for name, value in params.items():
-        if defaults.get(name) == value:
+        if value is None:
             continue
-        literal = f'"\\"{value}\\""' if isinstance(value, str) else str(int(value))
-        out.append(f"-set {name} {literal}")
-    return out
+        pattern = rf"(\bparameter\s+(?:integer\s+|\[[^\]]*\]\s*)?{name}\s*=\s*)[^,\n]+?(?=\s*(?:,|//|\n))"
+        header, n = re.subn(pattern, lambda m, v=value: m.group(1) + _literal(v), header, count=1)
+        if n != 1:
+            raise HwgenError(f"{kernel}: cannot set parameter {name} (no default found in its header)")
+    return header + body
 
 
 def synthesize(kernel: str, params: Mapping | None = None, workdir: Path | None = None,
@@ -180,9 +192,10 @@ def synthesize(kernel: str, params: Mapping | None = None, workdir: Path | None 
         run_dir = Path(workdir or tmp)
         run_dir.mkdir(parents=True, exist_ok=True)
         write_memory_files(kernel, full, run_dir)
-        sources = [str(KERNELS_DIR / f"{k}.v") for k in (*kernel_dependencies(kernel), kernel)]
-        chparam = "".join(f"chparam {c} {kernel}; " for c in _chparams(full, defaults))
-        script = (f"read_verilog -sv {' '.join(sources)}; {chparam}"
+        top = run_dir / f"{kernel}.v"
+        top.write_text(with_defaults(kernel, {k: v for k, v in (params or {}).items() if v != defaults.get(k)}))
+        sources = [str(p) for p in filelist.sources(kernel) if p.stem != kernel] + [str(top)]
+        script = (f"read_verilog -sv {' '.join(sources)}; "
                   f"synth_xilinx -family xc7 -flatten{'' if dsp else ' -nodsp'} -top {kernel}; tee -o stat.txt stat -tech xilinx")
         start = time.perf_counter()
         proc = subprocess.run(["yosys", "-q", "-p", script], cwd=run_dir, capture_output=True, text=True,
@@ -193,3 +206,29 @@ def synthesize(kernel: str, params: Mapping | None = None, workdir: Path | None 
             raise HwgenError(f"yosys failed on {kernel}: {' | '.join(errors[-3:]) or proc.stderr[-400:]}")
         counts = parse_stat((run_dir / "stat.txt").read_text())
     return {**counts, "params": full, "seconds": round(seconds, 1)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Calibration: resources as a fixed overhead plus a cost per product computed each cycle
+# ---------------------------------------------------------------------------------------------
+
+def fit_per_product(products, counts) -> dict:
+    """Least-squares `count = fixed + per_product * products` over sweep points, with residuals.
+
+    Returns fixed, per_product, residuals (measured - fitted, per point), max_abs_residual and
+    max_rel_residual (relative to the measured count, over points with a nonzero count).
+    """
+    p = np.asarray(products, dtype=np.float64)
+    y = np.asarray(counts, dtype=np.float64)
+    if p.size < 2 or np.ptp(p) == 0:
+        raise HwgenError("a per-product fit needs at least two different product counts")
+    (fixed, per_product), *_ = np.linalg.lstsq(np.stack([np.ones_like(p), p], axis=1), y, rcond=None)
+    residuals = y - (fixed + per_product * p)
+    nonzero = y != 0
+    return {
+        "fixed": round(float(fixed), 2),
+        "per_product": round(float(per_product), 3),
+        "residuals": [round(float(r), 1) for r in residuals],
+        "max_abs_residual": round(float(np.abs(residuals).max()), 1),
+        "max_rel_residual": round(float((np.abs(residuals[nonzero]) / y[nonzero]).max()), 3) if nonzero.any() else 0.0,
+    }

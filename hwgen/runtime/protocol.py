@@ -9,6 +9,11 @@ Input stream (`s_axis`, DMA MM2S, `data_width` bits, default 64 = the HP port):
     `lanes` = data_width/lane_bits consecutive values, value j of the beat at tdata[j*lane_bits +:
     lane_bits] (little-endian in memory, so a uint8 frame is its own byte image). The last beat of a
     frame is padded with zeros when T*D is not a multiple of `lanes`; `tlast` marks it.
+    The frame length is fixed by the model, not by tlast: a transfer that ends early (tlast before
+    the frame's last beat) is completed with zeros, so it still yields one (meaningless) result, and
+    sets ERRORS bit 0; a transfer running past the frame's last beat yields that frame's result, its
+    remaining beats up to tlast are dropped, and it sets ERRORS bit 1. Either way the next frame
+    comes out right.
 Output stream (`m_axis`, DMA S2MM, `out_width` = 32 bits):
     per frame 1 + n_classes beats: beat 0 the class index (unsigned), beats 1..n_classes the exact
     logits (the integer graph's last node, two's complement sign-extended to 32 bits; real value =
@@ -33,9 +38,12 @@ REGISTERS = {
     "ID_LO": (0x08, "r", "low 32 bits of the graph's identification hash"),
     "ID_HI": (0x0C, "r", "high 32 bits of the graph's identification hash"),
     "FRAMES": (0x10, "r", "frames completed (last output beat sent) since reset"),
-    "LAST_CYCLES": (0x14, "r", "cycles from the first input beat to the last output beat of the last frame"),
+    "LAST_CYCLES": (0x14, "r", "cycles from the first input beat to the last output beat of the last frame, "
+                               "both beats counted (0 if more frames were in flight than the accelerator "
+                               "times individually: 4 in hwgen's RTL)"),
     "ERRORS": (0x18, "rw1c", "sticky flags, write 1 to clear: bit 0 short frame (tlast before the frame's "
-                             "last beat), bit 1 long frame (no tlast on the frame's last beat)"),
+                             "last beat: completed with zeros), bit 1 long frame (no tlast on the frame's "
+                             "last beat: the rest of the transfer dropped)"),
     "SATURATIONS": (0x1C, "r", "values clipped by the accelerator's intermediate requantisers since reset "
                                "(a quantizer clipping at its own range does not count)"),
     "SHAPE": (0x20, "r", "bits 15:0 frame lines T, bits 31:16 depth values D"),

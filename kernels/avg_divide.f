@@ -1,0 +1,1 @@
+avg_divide.v

@@ -1,0 +1,2 @@
+conv1d_mac.v
+conv1d_engine.f

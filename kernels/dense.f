@@ -1,0 +1,2 @@
+dense.v
+weight_product.f

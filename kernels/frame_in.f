@@ -1,0 +1,2 @@
+frame_in.v
+axis_lanes.f

@@ -1,0 +1,2 @@
+global_avg_pool.v
+avg_pool1d.f

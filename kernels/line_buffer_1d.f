@@ -1,0 +1,1 @@
+line_buffer_1d.v

@@ -1,0 +1,2 @@
+max_pool1d.v
+pool1d_window.f

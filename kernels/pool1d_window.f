@@ -1,0 +1,1 @@
+pool1d_window.v

@@ -1,0 +1,2 @@
+result_out.v
+argmax.f

@@ -1,0 +1,2 @@
+shift_conv1d.v
+conv1d_engine.f

@@ -1,0 +1,3 @@
+accel_last_line.v
+../../kernels/accel_shell.f
+last_line_core.f

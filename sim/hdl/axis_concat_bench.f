@@ -1,0 +1,2 @@
+axis_concat_bench.v
+../../kernels/axis_concat.f

@@ -1,0 +1,2 @@
+axis_fork_bench.v
+../../kernels/axis_fork.f

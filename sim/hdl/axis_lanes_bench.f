@@ -1,0 +1,2 @@
+axis_lanes_bench.v
+../../kernels/axis_lanes.f

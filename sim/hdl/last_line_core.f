@@ -1,0 +1,1 @@
+last_line_core.v

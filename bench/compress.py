@@ -3,20 +3,25 @@
 For each task and seed: one synthetic data set (saved once, so every run reads the same file), three
 baseline runs trained like `hwgen train --qat-from-float` (cnn: the teacher; dscnn and shiftcnn: the
 distillation students), then every compression point exactly as `hwgen compress` makes it (same
-function, same run layout), then each run's hardware figures from `hardware_figures`. Prints a table
+function, same run layout), then the hardware figures (below). Prints a table
 per task, writes bench/results/compress.json and draws bench/results/compress_pareto.png.
 
 Accuracy is the mean over seeds with its spread (max - min; the table shows +- half of it). Parameters,
 MACs, non-zero MACs and weight bits are the integer graph's cost model (`hwgen.graph.cost`), averaged
-over seeds (slimming keeps a different number of channels per seed). Hardware figures come from one
-function, `hardware_figures`: today the hls4ml project's ANALYTIC ESTIMATES (`hwgen/hls/report.py`,
-marked `*`), at one reuse factor per task (the smallest the cnn teacher fits the board with), so LUTs
-compare at equal folding; see that function for the switch to the RTL backend's measured figures.
+over seeds (slimming keeps a different number of channels per seed). Hardware figures come in two
+labelled views:
+  rtl_*  MEASURED with the RTL backend through the builder (`rtl_figures`: export, rtl, rtlsim, synth):
+         yosys synth_xilinx LUT/FF/DSP48E1/BRAM18 and the Verilator latency and interval in cycles, bit-exact
+         against the integer graph on every test example; for the chosen points (`rtl_points`) of seed 0,
+         every point of a task folded for the same target II (the cnn teacher's), within a wall-time budget.
+  est_*  hls4ml's ANALYTIC ESTIMATES (`hls_estimates`, `hwgen/hls/report.py`, marked `*`) for every point
+         of seed 0, at one reuse factor per task (the smallest the cnn teacher fits the board with).
 
 Goals checked (issue 12): a compressed model within 1 point of the cnn teacher's accuracy with at most
 50 % of its LUTs; distillation lifting cardiac shiftcnn/dscnn to within 3 points of cnn.
 
-    nice .venv/bin/python bench/compress.py                 # lung + cardiac, seeds 0,1,2 (~1-1.5 h, 2 cores)
+    nice .venv/bin/python bench/compress.py                 # lung + cardiac, seeds 0,1,2 (~1.5-2.5 h, 2 cores)
+    nice .venv/bin/python bench/compress.py --resume --csim # reuse the runs: hls4ml, C-sim and RTL figures only
     nice .venv/bin/python bench/compress.py --quick         # seed 0, 300 examples, short training (smoke)
     nice .venv/bin/python bench/compress.py --n 1200 --seeds 0,1,2,3,4 --hw-seeds all --csim   # larger
     .venv/bin/python bench/compress.py --plot-only          # redraw tables and plot from compress.json
@@ -87,32 +92,17 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-# ---------------------------------------------------------------- hardware figures: THE switch point
+# ---------------------------------------------------------------- hardware figures
 
 
-def hardware_figures(run_dir: Path, build_dir: Path, *, board: str, reuse, csim: bool, resume: bool) -> dict:
-    """The hardware figures of one run. Every point's LUTs, DSPs and cycles come from here.
-
-    Today (the RTL backend is not on main yet): `hwgen build RUN --stop convert_hls` (or `--stop csim`
-    with `csim`), and the hls4ml layer report's ANALYTIC ESTIMATES (hwgen/hls/report.py: multipliers =
-    non-zero weights / reuse, so pruned zeros lower them; not synthesis), labelled
-    hw_source = "hls4ml-estimate". To switch to the RTL backend's measured figures, replace the body
-    below the docstring with:
-
-        run_build(BuildConfig(out=str(build_dir), source=str(run_dir), board=board, backend="rtl"),
-                  stop="synth", force=True)
-        synth = json.loads((build_dir / "rtl" / "synth.json").read_text())    # yosys LUT/FF/DSP
-        sim = json.loads((build_dir / "rtl" / "rtlsim.json").read_text())     # Verilator cycles
-        return {"hw_source": "rtl-measured", "lut": ..., "ff": ..., "dsp": ..., "cycles": ...}
-
-    and rename HARDWARE's keys (est_lut -> lut, ...) in this file; the table, goals and plot read them
-    through HARDWARE and `lut_key` only.
-    """
+def hls_estimates(run_dir: Path, build_dir: Path, *, board: str, reuse, csim: bool, resume: bool) -> dict:
+    """hls4ml's view of one run: `hwgen build RUN --stop convert_hls` (or `--stop csim` with `csim`) and the
+    layer report's ANALYTIC ESTIMATES (hwgen/hls/report.py: multipliers = non-zero weights / reuse, so pruned
+    zeros lower them; not synthesis), keys est_*, labelled hw_source = "hls4ml-estimate"."""
     from hwgen.builder import BuildConfig, run_build
 
     report_file, csim_file = build_dir / "hls" / "report.json", build_dir / "hls" / "csim.json"
-    fresh = report_file.is_file() and report_file.stat().st_mtime > (run_dir / "model.h5").stat().st_mtime
-    if not (resume and fresh and (csim_file.is_file() or not csim)):
+    if not (resume and _newer(report_file, run_dir) and (csim_file.is_file() or not csim)):
         cfg = BuildConfig(out=str(build_dir), source=str(run_dir), board=board, reuse=reuse)
         run_build(cfg, stop="csim" if csim else "convert_hls", force=True)
     report = json.loads(report_file.read_text())
@@ -123,7 +113,108 @@ def hardware_figures(run_dir: Path, build_dir: Path, *, board: str, reuse, csim:
     return figures
 
 
-lut_key = "est_lut"
+RTL_STEPS = ["step_export", "step_rtl", "step_rtlsim", "step_synth"]
+
+
+def rtl_figures(run_dir: Path, build_dir: Path, *, board: str, target_ii: int | None, resume: bool) -> dict:
+    """The RTL backend's MEASURED view of one run: `hwgen build RUN --backend rtl` through export, rtl,
+    rtlsim (Verilator, every logit of the run's test split against the integer graph: latency and
+    back-to-back interval in cycles) and synth (yosys synth_xilinx: LUT/FF/DSP48E1/BRAM18), keys rtl_*.
+
+    A design the builder refuses (it does not fit the part, or a layer the kernels cannot implement) is a
+    figure too: rtl_refused holds the builder's one-line reason (and the counts, when yosys got that far).
+    Resumes a finished build only when its records are newer than the run's model and its target matches.
+    """
+    from hwgen.builder import BuildConfig, run_build
+    from hwgen.errors import HwgenError
+
+    rtl = build_dir / "rtl"
+    done = build_dir / "steps" / "step_synth.json"
+    cfg_file = build_dir / "build.json"
+    same_target = cfg_file.is_file() and json.loads(cfg_file.read_text()).get("target_ii") == target_ii
+    refused = None
+    if not (resume and same_target and _newer(done, run_dir) and _newer(rtl / "sim.json", run_dir)):
+        cfg = BuildConfig(out=str(build_dir), source=str(run_dir), board=board, backend="rtl",
+                          target_ii=target_ii, steps=RTL_STEPS)
+        try:
+            run_build(cfg, force=True)
+        except HwgenError as err:
+            refused = str(err)
+    figures: dict = {"rtl_target_ii": target_ii}
+    if (rtl / "rtl.json").is_file():
+        manifest = json.loads((rtl / "rtl.json").read_text())
+        figures.update(rtl_chosen_target_ii=manifest["chosen_target_ii"], rtl_predicted_ii=manifest["cycles"]["ii"])
+    if _newer(rtl / "sim.json", run_dir):
+        sim = json.loads((rtl / "sim.json").read_text())
+        figures.update(rtl_frames=sim["frames"], rtl_bit_exact=bool(sim["bit_exact"]),
+                       rtl_latency_cycles=sim["latency_cycles"]["first"],
+                       rtl_interval_cycles=int(sim["interval_cycles"]["median"]))
+    if _newer(rtl / "synth.json", run_dir):
+        synth = json.loads((rtl / "synth.json").read_text())
+        used = synth["used"]
+        figures.update(rtl_lut=used["lut"], rtl_ff=used["ff"], rtl_dsp=used["dsp"], rtl_bram18=used["bram18"],
+                       rtl_lut_fraction=synth["fraction"]["lut"], rtl_fits=synth["fits"],
+                       rtl_synth_seconds=synth["seconds"])
+    if refused:
+        figures["rtl_refused"] = refused
+    return figures
+
+
+def _newer(record: Path, run_dir: Path) -> bool:
+    """A build record exists and was written after the run's model (a re-trained run invalidates it)."""
+    return record.is_file() and record.stat().st_mtime > (run_dir / "model.h5").stat().st_mtime
+
+
+RTL = ("rtl_lut", "rtl_ff", "rtl_dsp", "rtl_bram18", "rtl_latency_cycles", "rtl_interval_cycles")
+RTL_DEFAULT_POINTS = ("cnn", "shiftcnn", "dscnn", "cnn slim 50% + prune 50%", "cnn prune 50%")
+
+
+def rtl_pass(rows: list[dict], merged: list[dict], args, console) -> None:
+    """RTL figures for the chosen points of the RTL seeds, in order of importance, one synthesis at a time,
+    within the wall-time budget (points left over are listed in the results, not silently dropped).
+
+    Every point of a task is folded for the SAME target II: the cnn teacher's at the builder's default
+    folding (the default target relaxed until the estimate fits the part), or --rtl-target-ii."""
+    started = time.perf_counter()
+    skipped = []
+    for task in dict.fromkeys(r["task"] for r in rows):
+        wanted = rtl_points(task, merged, args.rtl_points)
+        target = None if args.rtl_target_ii == "teacher" else int(args.rtl_target_ii)
+        for seed in args.rtl_seeds:
+            by_point = {r["point"]: r for r in rows if r["task"] == task and r["seed"] == seed}
+            for name in wanted:
+                row = by_point.get(name)
+                if row is None:
+                    continue
+                if time.perf_counter() - started > 60 * args.rtl_budget_min:
+                    skipped.append(f"{task} seed {seed}: {name}")
+                    continue
+                console.rule(f"RTL {task} seed {seed}: {name} (target II {target or 'default'})")
+                build = args.work / task / f"seed{seed}" / "build-rtl" / slug(name)
+                row.update(rtl_figures(Path(row["run"]), build, board=args.board, target_ii=target,
+                                       resume=args.resume))
+                if name == TEACHER and target is None:
+                    target = row.get("rtl_chosen_target_ii")
+                    if target is None:
+                        raise SystemExit(f"the teacher's RTL build gave no folding: {row.get('rtl_refused')}")
+                args.rtl_skipped = skipped
+                _save(args, rows, started)
+
+
+def rtl_points(task: str, merged: list[dict], spec: str) -> list[str]:
+    """The points that get RTL figures: the teacher first (it sets the folding target), then the named
+    points; 'default' = baselines, the slimmed-and-pruned and the 50 %-pruned cnn, and per student the
+    distilled point with the best seed-mean accuracy on this task."""
+    if spec != "default":
+        names = [TEACHER] + [p.strip() for p in spec.split(",") if p.strip() != TEACHER]
+        return list(dict.fromkeys(names))
+    names = list(RTL_DEFAULT_POINTS)
+    for student in ("shiftcnn", "dscnn"):
+        distilled = [r for r in merged if r["task"] == task and r["model"] == student
+                     and r["family"] in ("distill", "prune-then-distill")]
+        if distilled:
+            names.append(max(distilled, key=lambda r: r["accuracy"])["point"])
+    return names
 
 
 # ---------------------------------------------------------------- one task and seed
@@ -171,9 +262,8 @@ def run_seed(task: str, seed: int, args, console) -> list[dict]:
         reuse = args.reuse
         for row in rows:  # the teacher first: its fitting reuse is every point's
             build = work / "build" / slug(row["point"])
-            row.update(hardware_figures(Path(row["run"]), build, board=args.board, csim=args.csim,
-                                        reuse="auto" if reuse == "teacher" else reuse,
-                                        resume=args.resume))
+            row.update(hls_estimates(Path(row["run"]), build, board=args.board, csim=args.csim,
+                                     reuse="auto" if reuse == "teacher" else reuse, resume=args.resume))
             if reuse == "teacher":
                 reuse = row["reuse"]
     return rows
@@ -228,12 +318,43 @@ def aggregate(rows: list[dict]) -> list[dict]:
                 row[key] = int(round(float(np.mean([r[key] for r in hw]))))
             if "csim_mismatches" in hw[0]:
                 row["csim_mismatches"] = int(sum(r["csim_mismatches"] for r in hw))
+        rtl = [r for r in runs if "rtl_target_ii" in r]
+        if rtl:  # measured on the RTL seeds (seed 0 by default): one run, no mean taken over other builds
+            row["rtl_seeds"] = [r["seed"] for r in rtl]
+            for key in RTL + ("rtl_target_ii", "rtl_chosen_target_ii", "rtl_predicted_ii", "rtl_frames",
+                              "rtl_lut_fraction", "rtl_fits"):
+                values = [r[key] for r in rtl if key in r]
+                if len(values) == len(rtl):
+                    row[key] = values[0] if len(values) == 1 else int(round(float(np.mean(values))))
+            if all("rtl_bit_exact" in r for r in rtl):
+                row["rtl_bit_exact"] = all(r["rtl_bit_exact"] for r in rtl)
+            refused = [r["rtl_refused"] for r in rtl if "rtl_refused" in r]
+            if refused:
+                row["rtl_refused"] = refused[0]
         for key in ("channels", "ranks", "options", "source", "teacher"):
             if key in runs[0]:
                 row[key] = runs[0][key]
         row["seconds"] = round(sum(r["seconds"] for r in runs), 1)
         merged.append(row)
     return merged
+
+
+def lut_goal(rows: dict, teacher: dict, key: str, source: str) -> dict:
+    """Which points keep accuracy within 1 point of the teacher at <= 50 % of its LUTs (by `key`)."""
+    measured = [r for r in rows.values() if r["point"] != TEACHER and key in r]
+    keep = [r for r in measured if r["accuracy"] >= teacher["accuracy"] - 0.01 and r[key] <= 0.5 * teacher[key]]
+    keep.sort(key=lambda r: r[key])
+    near = [r for r in measured if r["accuracy"] >= teacher["accuracy"] - 0.01]
+    best = min(near, key=lambda r: r[key]) if near else None
+    return {
+        "rule": "accuracy >= teacher - 1 point and LUT <= 50 % of the teacher's", "source": source,
+        "teacher_lut": teacher[key], "met": bool(keep), "points_measured": len(measured),
+        "points": [{"point": r["point"], "accuracy": round(r["accuracy"], 4),
+                    "lut_ratio": round(r[key] / teacher[key], 3)} for r in keep],
+        "fewest_luts_within_1_point": None if best is None else {
+            "point": best["point"], "accuracy": round(best["accuracy"], 4), "lut": best[key],
+            "lut_ratio": round(best[key] / teacher[key], 3)},
+    }
 
 
 def goals(merged: list[dict]) -> dict:
@@ -245,16 +366,10 @@ def goals(merged: list[dict]) -> dict:
         if teacher is None:
             continue
         entry: dict = {"teacher_accuracy": round(teacher["accuracy"], 4)}
-        if lut_key in teacher:
-            keep = [r for r in rows.values() if r["point"] != TEACHER and lut_key in r
-                    and r["accuracy"] >= teacher["accuracy"] - 0.01 and r[lut_key] <= 0.5 * teacher[lut_key]]
-            keep.sort(key=lambda r: r[lut_key])
-            entry["lut_goal"] = {
-                "rule": "accuracy >= teacher - 1 point and LUT <= 50 % of the teacher's",
-                "teacher_lut": teacher[lut_key], "met": bool(keep),
-                "points": [{"point": r["point"], "accuracy": round(r["accuracy"], 4),
-                            "lut_ratio": round(r[lut_key] / teacher[lut_key], 3)} for r in keep],
-            }
+        for goal_name, key, source in (("lut_goal", "rtl_lut", "RTL backend, yosys synth_xilinx (measured)"),
+                                       ("lut_goal_hls4ml_estimate", "est_lut", "hls4ml layer report (estimate)")):
+            if key in teacher:
+                entry[goal_name] = lut_goal(rows, teacher, key, source)
         for student in ("shiftcnn", "dscnn"):
             distilled = [r for r in rows.values() if r["model"] == student and r["family"] in
                          ("distill", "prune-then-distill") and r["point"] != student]
@@ -280,30 +395,49 @@ def print_tables(merged, goal, settings, console) -> None:
     for task in dict.fromkeys(r["task"] for r in merged):
         rows = [r for r in merged if r["task"] == task]
         teacher = next((r for r in rows if r["point"] == TEACHER), None)
-        hw = next((r for r in rows if lut_key in r), None)
-        title = (f"compression on {task}: accuracy over seeds {rows[0]['seeds']} (mean +-half spread); * = "
-                 f"{hw['hw_source']} at reuse {hw['reuse']}, seed(s) {hw['hw_seeds']}" if hw else
-                 f"compression on {task}: accuracy over seeds {rows[0]['seeds']}")
+        hw = next((r for r in rows if "est_lut" in r), None)
+        rtl = next((r for r in rows if "rtl_target_ii" in r), None)
+        title = f"compression on {task}: accuracy over seeds {rows[0]['seeds']} (mean +-half spread)"
+        if rtl:
+            title += (f"; RTL = hwgen RTL backend measured (yosys, Verilator) on seed(s) {rtl['rtl_seeds']}, every "
+                      f"point folded for target II {rtl.get('rtl_chosen_target_ii', rtl['rtl_target_ii'])}")
+        if hw:
+            title += f"; * = {hw['hw_source']} at reuse {hw['reuse']}, seed(s) {hw['hw_seeds']}"
         table = Table(title=title)
-        for col in ("point", "accuracy", "vs cnn", "params", "MACs", "nonzero MACs", "weight bits", "LUT*",
-                    "LUT ratio", "DSP*", "cycles*", "C-sim diffs", "s"):
+        for col in ("point", "accuracy", "vs cnn", "params", "nonzero MACs", "weight bits", "RTL LUT", "ratio",
+                    "RTL FF", "RTL DSP", "RTL latency/II", "bit-exact", "LUT*", "ratio*", "DSP*", "cycles*"):
             table.add_column(col, justify="left" if col == "point" else "right")
         for r in rows:
             delta = 100 * (r["accuracy"] - teacher["accuracy"]) if teacher else 0.0
-            lut_ratio = f"{r[lut_key] / teacher[lut_key]:.2f}" if teacher and lut_key in r and lut_key in teacher else ""
+
+            def ratio(key, r=r, teacher=teacher):
+                return f"{r[key] / teacher[key]:.2f}" if teacher and key in r and key in teacher else ""
+
+            rtl_lut = f"{r['rtl_lut']:,}" if "rtl_lut" in r else ("refused" if "rtl_refused" in r else "")
+            cycles = (f"{r['rtl_latency_cycles']:,}/{r['rtl_interval_cycles']:,}" if "rtl_latency_cycles" in r
+                      else "")
+            exact = "" if "rtl_bit_exact" not in r else f"{'yes' if r['rtl_bit_exact'] else 'NO'} ({r['rtl_frames']})"
             table.add_row(
                 r["point"], f"{r['accuracy']:.3f} +-{r['accuracy_spread'] / 2:.3f}", f"{delta:+.1f}",
-                f"{r['params']:,}", f"{r['macs']:,}", f"{r['nonzero_macs']:,}", f"{r['weight_bits']:,}",
-                f"{r[lut_key]:,}" if lut_key in r else "", lut_ratio, str(r.get("est_dsp", "")),
-                f"{r['est_latency_cycles']:,}" if "est_latency_cycles" in r else "", str(r.get("csim_mismatches", "")),
-                str(r["seconds"]))
+                f"{r['params']:,}", f"{r['nonzero_macs']:,}", f"{r['weight_bits']:,}", rtl_lut, ratio("rtl_lut"),
+                f"{r['rtl_ff']:,}" if "rtl_ff" in r else "", str(r.get("rtl_dsp", "")), cycles, exact,
+                f"{r['est_lut']:,}" if "est_lut" in r else "", ratio("est_lut"), str(r.get("est_dsp", "")),
+                f"{r['est_latency_cycles']:,}" if "est_latency_cycles" in r else "")
         console.print(table)
+        for r in rows:
+            if "rtl_refused" in r:
+                console.print(f"{task} {r['point']}: the RTL build refused: {r['rtl_refused']}")
         g = goal.get(task, {})
-        if "lut_goal" in g:
-            lg = g["lut_goal"]
-            met = ", ".join(f"{p['point']} ({p['accuracy']:.3f}, {p['lut_ratio']:.0%} LUT)" for p in lg["points"])
-            console.print(f"{task} LUT goal (within 1 point of cnn {g['teacher_accuracy']:.3f} at <= 50 % of its "
-                          f"{lg['teacher_lut']:,} LUT*): {'met by ' + met if lg['met'] else 'NOT met'}")
+        for name, mark in (("lut_goal", " (RTL, measured)"), ("lut_goal_hls4ml_estimate", "* (hls4ml estimate)")):
+            if name in g:
+                lg = g[name]
+                met = ", ".join(f"{p['point']} ({p['accuracy']:.3f}, {p['lut_ratio']:.0%} LUT)" for p in lg["points"])
+                best = lg["fewest_luts_within_1_point"]
+                closest = "" if best is None else (f"; fewest LUTs within 1 point: {best['point']} "
+                                                   f"({best['lut_ratio']:.0%})")
+                console.print(f"{task} LUT goal{mark}: within 1 point of cnn {g['teacher_accuracy']:.3f} at <= 50 % "
+                              f"of its {lg['teacher_lut']:,} LUT, {lg['points_measured']} points measured: "
+                              f"{'met by ' + met if lg['met'] else 'NOT met' + closest}")
         for student in ("shiftcnn", "dscnn"):
             d = g.get(f"{student}_distill_goal")
             if d:
@@ -338,8 +472,11 @@ def plot(merged, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     tasks = list(dict.fromkeys(r["task"] for r in merged))
-    axes_keys = [(lut_key, "LUTs (hls4ml estimate*)"), ("nonzero_macs", "non-zero MACs per inference")]
-    fig, axes = plt.subplots(len(tasks), len(axes_keys), figsize=(13, 4.6 * len(tasks)), squeeze=False)
+    axes_keys = [("rtl_lut", "LUTs, hwgen RTL backend (yosys, measured; seed 0, same folding target)"),
+                 ("est_lut", "LUTs (hls4ml estimate*)"), ("nonzero_macs", "non-zero MACs per inference")]
+    axes_keys = [(k, label) for k, label in axes_keys if any(k in r for r in merged)]
+    fig, axes = plt.subplots(len(tasks), len(axes_keys), figsize=(6.5 * len(axes_keys), 4.8 * len(tasks)),
+                             squeeze=False)
     for row_axes, task in zip(axes, tasks, strict=True):
         rows = [r for r in merged if r["task"] == task]
         teacher = next((r for r in rows if r["point"] == TEACHER), None)
@@ -357,7 +494,7 @@ def plot(merged, path: Path) -> None:
             if teacher and key in teacher:
                 ax.axhspan(100 * teacher["accuracy"] - 1, 100 * teacher["accuracy"], color="green", alpha=0.08,
                            label="within 1 point of cnn")
-                if key == lut_key:
+                if key in ("rtl_lut", "est_lut"):
                     ax.axvline(0.5 * teacher[key], color="green", lw=0.8, ls=":", label="50 % of cnn LUTs")
             ax.set_xscale("log")
             ax.set_xlabel(label)
@@ -393,6 +530,14 @@ def main():
     parser.add_argument("--reuse", default="teacher", help="hls4ml reuse for every point: 'teacher' (the cnn's "
                         "fitting reuse), 'auto' (each its own) or a number")
     parser.add_argument("--csim", action="store_true", help="also run C-sim (bit-exact check) for hardware seeds")
+    parser.add_argument("--rtl-seeds", default="0", help="seeds whose chosen points get RTL backend figures "
+                        "(builder: export, rtl, rtlsim, synth); 'none' skips them")
+    parser.add_argument("--rtl-points", default="default", help="comma-separated points for the RTL figures "
+                        "(default: baselines, cnn slim 50%% + prune 50%%, cnn prune 50%%, the best distilled students)")
+    parser.add_argument("--rtl-target-ii", default="teacher", help="folding target (cycles per frame) for every "
+                        "point: 'teacher' (the cnn's at the builder's default folding) or a number")
+    parser.add_argument("--rtl-budget-min", type=float, default=60.0, help="start no RTL build after this many "
+                        "minutes (the points left are listed in the results)")
     parser.add_argument("--resume", action="store_true", help="reuse finished runs and builds under --work")
     parser.add_argument("--work", type=Path, default=WORK)
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -410,6 +555,8 @@ def main():
     args.seeds = [int(s) for s in (args.seeds or ("0" if args.quick else "0,1,2")).split(",")]
     args.hw_seeds = (args.seeds if args.hw_seeds == "all" else [] if args.hw_seeds == "none"
                      else [int(s) for s in args.hw_seeds.split(",")])
+    args.rtl_seeds = [] if args.rtl_seeds == "none" else [int(s) for s in args.rtl_seeds.split(",")]
+    args.rtl_skipped = []
     args.n = args.n or (300 if args.quick else 600)
     args.float_epochs = args.float_epochs or (10 if args.quick else 30)
     args.qat_epochs = args.qat_epochs or (5 if args.quick else 15)
@@ -434,6 +581,7 @@ def main():
         for task in args.tasks.split(","):
             rows.extend(run_seed(task, seed, args, console))
             _save(args, rows, started)  # partial results survive an interrupted benchmark
+    rtl_pass(rows, aggregate(rows), args, console)
     merged, goal = _save(args, rows, started)
     print_tables(merged, goal, _settings(args), console)
     plot(merged, args.out.with_name(PLOT.name))
@@ -442,7 +590,7 @@ def main():
 
 def _settings(args) -> dict:
     keep = ("tasks", "seeds", "hw_seeds", "n", "float_epochs", "qat_epochs", "ft_epochs", "slim_epochs", "board",
-            "reuse", "csim", "quick")
+            "reuse", "csim", "quick", "rtl_seeds", "rtl_points", "rtl_target_ii", "rtl_budget_min", "rtl_skipped")
     return {k: getattr(args, k) for k in keep} | {"points": [p.name for p in args.points]}
 
 

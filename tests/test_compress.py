@@ -195,7 +195,7 @@ def test_distillation_losses_reduce_to_what_they_should():
 
 
 def test_distillation_across_architectures_and_prediction_from_the_new_run(runs):
-    from hwgen.train import predict
+    from hwgen.train import predict, prepared_from_run
 
     out = compress_run(CompressConfig(run=str(runs["shift"]), out=str(runs["root"] / "kd"), teacher=str(runs["cnn"]),
                                       distill="dkd,at", reinit=True, float_epochs=1, **QUICK))
@@ -204,9 +204,10 @@ def test_distillation_across_architectures_and_prediction_from_the_new_run(runs)
     assert metrics["epochs_run"]["float"] == 1  # a fresh student: float under distillation, then QAT
     assert record["teacher"]["model"] == "cnn" and record["distill"]["terms"] == ["dkd", "at"]
     assert metrics["model"] == "shiftcnn" and metrics["after"]["shift_macs"] == metrics["after"]["macs"] > 0
-    x = np.load(out / "test.npz")["x"]
-    probs = predict(out, x)
-    np.testing.assert_allclose(probs, models.load(out).predict(x, verbose=0), atol=1e-6)
+    test = np.load(out / "test.npz")
+    raw = prepared_from_run(out).dataset.x[test["index"]]  # predict takes raw windows and preprocesses them
+    probs = predict(out, raw)
+    np.testing.assert_allclose(probs, models.load(out).predict(test["x"], verbose=0), atol=1e-6)
 
 
 def _cli(args, capsys):

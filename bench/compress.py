@@ -129,11 +129,8 @@ def rtl_figures(run_dir: Path, build_dir: Path, *, board: str, target_ii: int | 
     from hwgen.errors import HwgenError
 
     rtl = build_dir / "rtl"
-    done = build_dir / "steps" / "step_synth.json"
-    cfg_file = build_dir / "build.json"
-    same_target = cfg_file.is_file() and json.loads(cfg_file.read_text()).get("target_ii") == target_ii
     refused = None
-    if not (resume and same_target and _newer(done, run_dir) and _newer(rtl / "sim.json", run_dir)):
+    if not (resume and rtl_done(run_dir, build_dir, target_ii)):
         cfg = BuildConfig(out=str(build_dir), source=str(run_dir), board=board, backend="rtl",
                           target_ii=target_ii, steps=RTL_STEPS)
         try:
@@ -149,6 +146,9 @@ def rtl_figures(run_dir: Path, build_dir: Path, *, board: str, target_ii: int | 
         figures.update(rtl_frames=sim["frames"], rtl_bit_exact=bool(sim["bit_exact"]),
                        rtl_latency_cycles=sim["latency_cycles"]["first"],
                        rtl_interval_cycles=int(sim["interval_cycles"]["median"]))
+        step = build_dir / "steps" / "step_rtlsim.json"  # the record adds the accuracy of the RTL's argmax
+        if _newer(step, run_dir) and "accuracy" in json.loads(step.read_text()):
+            figures["rtl_accuracy"] = json.loads(step.read_text())["accuracy"]
     if _newer(rtl / "synth.json", run_dir):
         synth = json.loads((rtl / "synth.json").read_text())
         used = synth["used"]
@@ -158,6 +158,14 @@ def rtl_figures(run_dir: Path, build_dir: Path, *, board: str, target_ii: int | 
     if refused:
         figures["rtl_refused"] = refused
     return figures
+
+
+def rtl_done(run_dir: Path, build_dir: Path, target_ii: int | None) -> bool:
+    """A finished RTL build of this run for this target, newer than the run's model."""
+    cfg_file = build_dir / "build.json"
+    same_target = cfg_file.is_file() and json.loads(cfg_file.read_text()).get("target_ii") == target_ii
+    return (same_target and _newer(build_dir / "steps" / "step_synth.json", run_dir)
+            and _newer(build_dir / "rtl" / "sim.json", run_dir))
 
 
 def _newer(record: Path, run_dir: Path) -> bool:
@@ -186,11 +194,12 @@ def rtl_pass(rows: list[dict], merged: list[dict], args, console) -> None:
                 row = by_point.get(name)
                 if row is None:
                     continue
-                if time.perf_counter() - started > 60 * args.rtl_budget_min:
+                build = args.work / task / f"seed{seed}" / "build-rtl" / slug(name)
+                reuse = args.resume and rtl_done(Path(row["run"]), build, target)
+                if not reuse and time.perf_counter() - started > 60 * args.rtl_budget_min:
                     skipped.append(f"{task} seed {seed}: {name}")
                     continue
                 console.rule(f"RTL {task} seed {seed}: {name} (target II {target or 'default'})")
-                build = args.work / task / f"seed{seed}" / "build-rtl" / slug(name)
                 row.update(rtl_figures(Path(row["run"]), build, board=args.board, target_ii=target,
                                        resume=args.resume))
                 if name == TEACHER and target is None:
@@ -322,7 +331,7 @@ def aggregate(rows: list[dict]) -> list[dict]:
         if rtl:  # measured on the RTL seeds (seed 0 by default): one run, no mean taken over other builds
             row["rtl_seeds"] = [r["seed"] for r in rtl]
             for key in RTL + ("rtl_target_ii", "rtl_chosen_target_ii", "rtl_predicted_ii", "rtl_frames",
-                              "rtl_lut_fraction", "rtl_fits"):
+                              "rtl_lut_fraction", "rtl_fits", "rtl_accuracy"):
                 values = [r[key] for r in rtl if key in r]
                 if len(values) == len(rtl):
                     row[key] = values[0] if len(values) == 1 else int(round(float(np.mean(values))))
@@ -546,7 +555,7 @@ def main():
 
     from rich.console import Console
 
-    console = Console(width=170)
+    console = Console(width=230)
     if args.plot_only:
         saved = json.loads(args.out.read_text())
         print_tables(saved["results"], saved["goals"], saved["settings"], console)

@@ -334,7 +334,11 @@ def aggregate(rows: list[dict]) -> list[dict]:
                               "rtl_lut_fraction", "rtl_fits", "rtl_accuracy"):
                 values = [r[key] for r in rtl if key in r]
                 if len(values) == len(rtl):
-                    row[key] = values[0] if len(values) == 1 else int(round(float(np.mean(values))))
+                    if len(values) == 1 or key == "rtl_fits":
+                        row[key] = values[0] if len(values) == 1 else all(values)
+                    else:
+                        mean = float(np.mean(values))
+                        row[key] = mean if key in ("rtl_lut_fraction", "rtl_accuracy") else int(round(mean))
             if all("rtl_bit_exact" in r for r in rtl):
                 row["rtl_bit_exact"] = all(r["rtl_bit_exact"] for r in rtl)
             refused = [r["rtl_refused"] for r in rtl if "rtl_refused" in r]

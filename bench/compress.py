@@ -282,11 +282,11 @@ def _row(task, seed, name, family, run_dir: Path, point: Point | None, seconds: 
     metrics = json.loads((run_dir / "metrics.json").read_text())
     row = {"task": task, "seed": seed, "point": name, "family": family, "run": str(run_dir),
            "model": metrics["model"], "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
-           **{k: metrics[k] for k in COSTS}, "seconds": round(seconds, 1)}
+           **{k: metrics[k] for k in COSTS}, "seconds": round(seconds, 1),  # 0 when resumed
+           "train_seconds": metrics.get("train_seconds")}
     if point is not None:
         record = metrics["compression"]
-        row.update(source=point.source, teacher=point.teacher, options=point.options,
-                   train_seconds=metrics["train_seconds"])
+        row.update(source=point.source, teacher=point.teacher, options=point.options)
         if "prune" in record:
             row["sparsity"] = record["prune"]["achieved"]
         if "slim" in record:
@@ -354,7 +354,7 @@ def aggregate(rows: list[dict]) -> list[dict]:
 
 def lut_goal(rows: dict, teacher: dict, key: str, source: str) -> dict:
     """Which points keep accuracy within 1 point of the teacher at <= 50 % of its LUTs (by `key`)."""
-    measured = [r for r in rows.values() if r["point"] != TEACHER and key in r]
+    measured = [r for r in rows.values() if r["family"] != "baseline" and key in r]  # compressed models only
     keep = [r for r in measured if r["accuracy"] >= teacher["accuracy"] - 0.01 and r[key] <= 0.5 * teacher[key]]
     keep.sort(key=lambda r: r[key])
     near = [r for r in measured if r["accuracy"] >= teacher["accuracy"] - 0.01]

@@ -174,7 +174,7 @@ def _newer(record: Path, run_dir: Path) -> bool:
 
 
 RTL = ("rtl_lut", "rtl_ff", "rtl_dsp", "rtl_bram18", "rtl_latency_cycles", "rtl_interval_cycles")
-RTL_DEFAULT_POINTS = ("cnn", "shiftcnn", "dscnn", "cnn slim 50% + prune 50%", "cnn prune 50%")
+RTL_DEFAULT_POINTS = ("cnn", "shiftcnn", "dscnn", "cnn slim 50% + prune 50%", "cnn prune 50%", "cnn slim 65%")
 
 
 def rtl_pass(rows: list[dict], merged: list[dict], args, console) -> None:
@@ -212,8 +212,8 @@ def rtl_pass(rows: list[dict], merged: list[dict], args, console) -> None:
 
 def rtl_points(task: str, merged: list[dict], spec: str) -> list[str]:
     """The points that get RTL figures: the teacher first (it sets the folding target), then the named
-    points; 'default' = baselines, the slimmed-and-pruned and the 50 %-pruned cnn, and per student the
-    distilled point with the best seed-mean accuracy on this task."""
+    points; 'default' = baselines, the slimmed-and-pruned, the 50 %-pruned and the 65 %-slimmed cnn, and
+    per student the distilled point with the best seed-mean accuracy on this task."""
     if spec != "default":
         names = [TEACHER] + [p.strip() for p in spec.split(",") if p.strip() != TEACHER]
         return list(dict.fromkeys(names))
@@ -546,7 +546,8 @@ def main():
     parser.add_argument("--rtl-seeds", default="0", help="seeds whose chosen points get RTL backend figures "
                         "(builder: export, rtl, rtlsim, synth); 'none' skips them")
     parser.add_argument("--rtl-points", default="default", help="comma-separated points for the RTL figures "
-                        "(default: baselines, cnn slim 50%% + prune 50%%, cnn prune 50%%, the best distilled students)")
+                        "(default: baselines, cnn slim 50%% + prune 50%%, cnn prune 50%%, cnn slim 65%%, "
+                        "the best distilled students)")
     parser.add_argument("--rtl-target-ii", default="teacher", help="folding target (cycles per frame) for every "
                         "point: 'teacher' (the cnn's at the builder's default folding) or a number")
     parser.add_argument("--rtl-budget-min", type=float, default=60.0, help="start no RTL build after this many "

@@ -83,6 +83,24 @@ def test_folding_changes_cycles_never_results(tmp_path):
     assert slow["interval_cycles"]["median"] > 2 * fast["interval_cycles"]["median"]
 
 
+def test_multipliers_in_luts_are_bit_exact(tmp_path):
+    """A part short of DSP48s: the folder moves layers' multipliers into LUTs (PRODUCT "lut"); same logits."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(24)
+    graph = graphs.random_graph(rng, steps=12, channels=4, blocks=["conv", "separable"])
+    tiny = SimpleNamespace(name="tiny-dsp", part="x", clock_mhz=100.0,
+                           resources={"lut": 10**6, "ff": 10**6, "dsp": 2, "bram18": 100})
+    manifest = flow.generate(graph, tmp_path / "rtl", target_ii=24, board=tiny)
+    products = {k["params"].get("PRODUCT") for layer in manifest["layers"] for k in layer["kernels"]
+                if k["products_per_cycle"]}
+    assert "lut" in products
+    x = rng.random((5,) + graph.input_shape)
+    record = flow.simulate(graph, tmp_path / "rtl", x, out_dir=CACHE, prune=False, idle=0.2, stall=0.2, seed=3)
+    flow.check_simulation(record, "lut multipliers")
+    assert record["bit_exact"]
+
+
 def test_a_wrong_expectation_is_reported_with_the_sample(tmp_path):
     rng = np.random.default_rng(23)
     graph = graphs.random_graph(rng, blocks=["conv"])

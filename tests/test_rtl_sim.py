@@ -70,7 +70,19 @@ def test_back_to_back_interval_is_the_predicted_ii(tmp_path, every_block):
     graph, x = every_block
     record = run(graph, tmp_path, x)
     ii = record["interval_cycles"]
-    assert abs(ii["median"] - record["predicted"]["ii"]) <= max(4, 0.1 * record["predicted"]["ii"])
+    assert abs(ii["median"] - record["predicted"]["ii"]) <= max(2, 0.03 * record["predicted"]["ii"])
+
+
+def test_separable_blocks_keep_the_predicted_ii(tmp_path):
+    """The demo models' shape (separable, pool, separable): every 'same' window's trailing rows are
+    absorbed by the FIFO before it and the ReLUs after the pointwise layers take fewer lanes behind a
+    registered scatter, so the interval is the slowest kernel's frame."""
+    rng = np.random.default_rng(40)
+    graph = graphs.random_graph(rng, steps=64, channels=16, blocks=["separable", "pool", "separable"])
+    x = rng.random((10,) + graph.input_shape)
+    record = run(graph, tmp_path, x)
+    assert record["bit_exact"]
+    assert abs(record["interval_cycles"]["median"] - record["predicted"]["ii"]) <= max(2, 0.03 * record["predicted"]["ii"])
 
 
 def test_folding_changes_cycles_never_results(tmp_path):

@@ -12,7 +12,8 @@
  *   IN_PAR = OUT_PAR           wires, no register
  *   OUT_PAR multiple of IN_PAR gather only: one L-lane register, full input rate (a beat per cycle)
  *   IN_PAR multiple of OUT_PAR scatter only: no register (the input beat is held by its producer
- *                              while its IN_PAR/OUT_PAR slices leave), full output rate
+ *                              while its IN_PAR/OUT_PAR slices leave; HOLD = 1: registered),
+ *                              full output rate
  *   neither                    gather, then a registered scatter: full rate on both sides
  *
  * tlast is kept on the frame's last value's beat. An input tlast ends the current L-lane word
@@ -23,12 +24,18 @@
  * (lanes 0..k-1, k >= 1; every other beat is full). Only kept lanes come out: the output frame has
  * ceil(kept values / OUT_PAR) beats, whole when the kept values are a multiple of OUT_PAR.
  * KEEP_ENABLE = 0 ignores s_axis_tkeep.
+ *
+ * HOLD = 1 gives a scatter-only conversion the register of the general case: the input beat is
+ * taken at once (IN_PAR*W flip-flops) and leaves in slices while the next one is produced, so a
+ * producer whose pipeline stalls while its output waits (a convolution engine) loses no cycles.
+ * HOLD = 0: the producer holds its beat until its last slice has left (no register).
  */
 module axis_lanes #(
     parameter W = 8,                  // bits per value
     parameter IN_PAR = 8,             // values per input beat
     parameter OUT_PAR = 2,            // values per output beat
-    parameter KEEP_ENABLE = 0         // 1: s_axis_tkeep marks the values of the last beat
+    parameter KEEP_ENABLE = 0,        // 1: s_axis_tkeep marks the values of the last beat
+    parameter HOLD = 0                // 1: a scatter takes its input beat into a register at once
 ) (
     /* verilator lint_off UNUSEDSIGNAL */  // a plain wire when IN_PAR = OUT_PAR
     input  wire                    clk,
@@ -79,6 +86,7 @@ initial begin
     if (W < 1) $fatal(1, "axis_lanes: parameter W (%0d) must be >= 1", W);
     if (IN_PAR < 1) $fatal(1, "axis_lanes: parameter IN_PAR (%0d) must be >= 1", IN_PAR);
     if (OUT_PAR < 1) $fatal(1, "axis_lanes: parameter OUT_PAR (%0d) must be >= 1", OUT_PAR);
+    if (HOLD != 0 && HOLD != 1) $fatal(1, "axis_lanes: parameter HOLD (%0d) must be 0 or 1", HOLD);
     if (KEEP_ENABLE != 0 && KEEP_ENABLE != 1)
         $fatal(1, "axis_lanes: parameter KEEP_ENABLE (%0d) must be 0 or 1", KEEP_ENABLE);
 end
@@ -174,7 +182,7 @@ end else begin : g_scatter
     wire out_fire = h_valid && m_axis_tready;
     wire h_done = out_fire && slice_last;
 
-    if (R_IN == 1) begin : g_direct
+    if (R_IN == 1 && HOLD == 0) begin : g_direct
         // the producer holds its beat while the slices leave
         assign h_data = word_data;
         assign h_keep = word_keep;
@@ -206,7 +214,17 @@ end else begin : g_scatter
         end
     end
 
-    assign m_axis_tdata = h_data[s_cnt*PO*W +: PO*W];
+    // the slice as a one-hot select of R_OUT words (a variable part-select of the whole word maps
+    // to a barrel shifter over all L*W bits: 1,400 LUTs for 16 x 31 -> 4 x 31 instead of 124)
+    reg [PO*W-1:0] slice;
+    integer j;
+    always @* begin
+        slice = h_data[0 +: PO*W];
+        for (j = 1; j < R_OUT; j = j + 1)
+            if ({{(32-CO_W){1'b0}}, s_cnt} == j)
+                slice = h_data[j*PO*W +: PO*W];
+    end
+    assign m_axis_tdata = slice;
     assign m_axis_tvalid = h_valid;
     assign m_axis_tlast = h_last && slice_last;
 

@@ -3,8 +3,9 @@
 `default_nettype none
 
 /*
- * Standard / pointwise 1-D convolution engine, shared by conv1d_mac (PRODUCT = "mul") and
- * shift_conv1d (PRODUCT = "shift"): the two differ only in how one product is formed.
+ * Standard / pointwise 1-D convolution engine, shared by conv1d_mac (PRODUCT = "mul", or "lut"
+ * for multipliers in LUTs) and shift_conv1d (PRODUCT = "shift"): they differ only in how one
+ * product is formed (weight_product.v).
  *
  * In:  activation frames, T time steps x CH_IN channels, IN_PAR channels per beat; two's
  *      complement, or unsigned with DATA_SIGNED = 0 (the output of a quantized_relu).
@@ -25,7 +26,7 @@
  *
  * Weights: WEIGHT_FILE ($readmemh) holds (CH_OUT/OUT_PAR)*(CH_IN/IN_PAR) words; word og*G_IN+ig
  * packs OUT_PAR*K*IN_PAR weights, lane (j*K + k)*IN_PAR + i = w[k][ig*IN_PAR+i][og*OUT_PAR+j]
- * (lane 0 in the low bits). PRODUCT "mul": WEIGHT_W-bit two's complement integers. PRODUCT
+ * (lane 0 in the low bits). PRODUCT "mul"/"lut": WEIGHT_W-bit two's complement integers. PRODUCT
  * "shift": WEIGHT_W = 2 + SHIFT_W bit codes {sign[1:0], shift[SHIFT_W-1:0]}, sign 01 = +1,
  * 11 = -1, 00 = 0, SHIFT_W = clog2(MAX_SHIFT+1); the product is +-(x <<< shift): no multiplier.
  * BIAS_FILE holds CH_OUT/OUT_PAR words of OUT_PAR BIAS_W-bit biases (already at the accumulator's
@@ -45,7 +46,7 @@ module conv1d_engine #(
     parameter T = 16,                  // time steps per input frame
     parameter IN_PAR = 2,              // input channels per beat / per cycle
     parameter OUT_PAR = 2,             // output channels per beat / per cycle
-    parameter PRODUCT = "mul",         // "mul" or "shift"
+    parameter PRODUCT = "mul",         // "mul" (DSP48), "lut" (multipliers in LUTs) or "shift"
     parameter MAX_SHIFT = 7,           // "shift": largest shift amount
     parameter WEIGHT_FILE = "weights.mem",
     parameter BIAS_FILE = "bias.mem"
@@ -67,6 +68,7 @@ module conv1d_engine #(
 /* verilator lint_off WIDTHEXPAND */  // strings of different lengths compare fine
 localparam IS_SHIFT = (PRODUCT == "shift");
 localparam IS_MUL = (PRODUCT == "mul");
+localparam IS_LUT = (PRODUCT == "lut");
 /* verilator lint_on WIDTHEXPAND */
 localparam IN_PAR_S = IN_PAR > 0 ? IN_PAR : 1;
 localparam OUT_PAR_S = OUT_PAR > 0 ? OUT_PAR : 1;
@@ -93,8 +95,8 @@ localparam [GI_W-1:0] LAST_IG = G_IN_M1[GI_W-1:0];
 localparam [GO_W-1:0] LAST_OG = G_OUT_M1[GO_W-1:0];
 
 initial begin
-    if (!IS_MUL && !IS_SHIFT)
-        $fatal(1, "conv1d_engine: parameter PRODUCT must be \"mul\" or \"shift\"");
+    if (!IS_MUL && !IS_SHIFT && !IS_LUT)
+        $fatal(1, "conv1d_engine: parameter PRODUCT must be \"mul\", \"lut\" or \"shift\"");
     if (DATA_W < 1)
         $fatal(1, "conv1d_engine: parameter DATA_W (%0d) must be >= 1", DATA_W);
     if (DATA_SIGNED != 0 && DATA_SIGNED != 1)
@@ -107,7 +109,7 @@ initial begin
         $fatal(1, "conv1d_engine: parameter WEIGHT_W (%0d) must be 2 + clog2(MAX_SHIFT+1) = %0d for shift weights", WEIGHT_W, SHIFT_W + 2);
     if (IS_SHIFT && MAX_SHIFT < 0)
         $fatal(1, "conv1d_engine: parameter MAX_SHIFT (%0d) must be >= 0", MAX_SHIFT);
-    if (IS_MUL && WEIGHT_W < 2)
+    if (!IS_SHIFT && WEIGHT_W < 2)
         $fatal(1, "conv1d_engine: parameter WEIGHT_W (%0d) must be >= 2", WEIGHT_W);
     if (BIAS_W < 1)
         $fatal(1, "conv1d_engine: parameter BIAS_W (%0d) must be >= 1", BIAS_W);

@@ -4,7 +4,8 @@
 
 /*
  * Pointwise / standard 1-D convolution with a multiply-accumulate array (K*IN_PAR*OUT_PAR
- * multipliers, which synthesis maps to DSP48 slices when they are wide enough).
+ * multipliers, which synthesis maps to DSP48 slices when they are wide enough; PRODUCT = "lut"
+ * forms them as shifted partial-product sums in LUTs instead, for designs short of DSP48s).
  *
  * Streams, throughput and the weight/bias file layout are those of conv1d_engine (see there):
  * the input is the activation stream (the line buffer is embedded), the output the exact
@@ -25,6 +26,7 @@ module conv1d_mac #(
     parameter T = 32,
     parameter IN_PAR = 2,
     parameter OUT_PAR = 2,
+    parameter PRODUCT = "mul",         // "mul" (DSP48) or "lut" (multipliers in LUTs)
     parameter WEIGHT_FILE = "weights.mem",
     parameter BIAS_FILE = "bias.mem"
 ) (
@@ -42,10 +44,18 @@ module conv1d_mac #(
     output wire                      m_axis_tlast
 );
 
+/* verilator lint_off WIDTHEXPAND */  // strings of different lengths compare fine
+localparam PRODUCT_OK = (PRODUCT == "mul") || (PRODUCT == "lut");
+/* verilator lint_on WIDTHEXPAND */
+
+initial
+    if (!PRODUCT_OK)
+        $fatal(1, "conv1d_mac: parameter PRODUCT must be \"mul\" or \"lut\" (shift weights: shift_conv1d)");
+
 conv1d_engine #(
     .DATA_W(DATA_W), .DATA_SIGNED(DATA_SIGNED), .WEIGHT_W(WEIGHT_W), .BIAS_W(BIAS_W), .ACC_W(ACC_W),
     .CH_IN(CH_IN), .CH_OUT(CH_OUT), .K(K), .STRIDE(STRIDE), .PADDING(PADDING), .T(T),
-    .IN_PAR(IN_PAR), .OUT_PAR(OUT_PAR), .PRODUCT("mul"),
+    .IN_PAR(IN_PAR), .OUT_PAR(OUT_PAR), .PRODUCT(PRODUCT),
     .WEIGHT_FILE(WEIGHT_FILE), .BIAS_FILE(BIAS_FILE)
 ) u_engine (
     .clk(clk), .rst(rst),

@@ -37,7 +37,7 @@ module dense #(
     parameter DATA_W = 8,            // input width
     parameter DATA_SIGNED = 1,       // 0: unsigned inputs (after a ReLU), 0..2**DATA_W-1
     parameter WEIGHT_W = 8,          // "mul": signed weight width; "shift": 2 + clog2(MAX_SHIFT+1)
-    parameter PRODUCT = "mul",       // "mul" or "shift" (power-of-two weights, no multiplier)
+    parameter PRODUCT = "mul",       // "mul", "lut" (multipliers in LUTs) or "shift" (po2 weights)
     parameter MAX_SHIFT = 7,         // "shift": largest shift amount
     parameter ACC_W = 24,            // signed accumulator (output) width
     parameter WEIGHT_FILE = "dense_weights.mem",
@@ -68,6 +68,7 @@ localparam X_W = DATA_SIGNED != 0 ? DATA_W : DATA_W + 1;   // an input as a sign
 /* verilator lint_off WIDTHEXPAND */  // strings of different lengths compare fine
 localparam IS_SHIFT = (PRODUCT == "shift");
 localparam IS_MUL = (PRODUCT == "mul");
+localparam IS_LUT = (PRODUCT == "lut");
 /* verilator lint_on WIDTHEXPAND */
 localparam SHIFT_W = MAX_SHIFT > 0 ? $clog2(MAX_SHIFT + 1) : 1;
 localparam W_MAG = IS_SHIFT ? MAX_SHIFT : WEIGHT_W - 1;     // log2 of the largest weight magnitude
@@ -81,8 +82,8 @@ initial begin
         $fatal(1, "dense: parameter N_OUT=%0d must be a positive multiple of OUT_PAR=%0d", N_OUT, OUT_PAR);
     if (DATA_W < 2 || DATA_W > 32) $fatal(1, "dense: parameter DATA_W=%0d must be 2..32", DATA_W);
     if (DATA_SIGNED != 0 && DATA_SIGNED != 1) $fatal(1, "dense: parameter DATA_SIGNED=%0d must be 0 or 1", DATA_SIGNED);
-    if (!IS_MUL && !IS_SHIFT) $fatal(1, "dense: parameter PRODUCT must be \"mul\" or \"shift\"");
-    if (IS_MUL && (WEIGHT_W < 2 || WEIGHT_W > 32)) $fatal(1, "dense: parameter WEIGHT_W=%0d must be 2..32", WEIGHT_W);
+    if (!IS_MUL && !IS_SHIFT && !IS_LUT) $fatal(1, "dense: parameter PRODUCT must be \"mul\", \"lut\" or \"shift\"");
+    if (!IS_SHIFT && (WEIGHT_W < 2 || WEIGHT_W > 32)) $fatal(1, "dense: parameter WEIGHT_W=%0d must be 2..32", WEIGHT_W);
     if (IS_SHIFT && (MAX_SHIFT < 0 || MAX_SHIFT > 30)) $fatal(1, "dense: parameter MAX_SHIFT=%0d must be 0..30", MAX_SHIFT);
     if (IS_SHIFT && WEIGHT_W != SHIFT_W + 2)
         $fatal(1, "dense: parameter WEIGHT_W=%0d must be 2 + clog2(MAX_SHIFT+1) = %0d for shift weights", WEIGHT_W, SHIFT_W + 2);

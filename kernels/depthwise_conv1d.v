@@ -17,7 +17,8 @@
  * STRIDE 1. Two pipeline stages (operands + weights, then products + bias into the output
  * register) stall together while the output register is full.
  *
- * PRODUCT "mul": K*PAR multipliers (DSP48). PRODUCT "shift": power-of-two weights (sign in
+ * PRODUCT "mul": K*PAR multipliers (DSP48); "lut": the same multipliers as partial-product sums
+ * in LUTs (for designs short of DSP48s). PRODUCT "shift": power-of-two weights (sign in
  * {-1, 0, +1}, shift 0..MAX_SHIFT), each product a shift and a conditional negation, no
  * multiplier (weight_product.v; equals hwgen.graph.ops.shift_product).
  *
@@ -31,7 +32,7 @@ module depthwise_conv1d #(
     parameter DATA_W = 8,
     parameter DATA_SIGNED = 1,         // 0: unsigned activations (after a ReLU), 0..2**DATA_W-1
     parameter WEIGHT_W = 8,            // "mul": weight bits; "shift": 2 + clog2(MAX_SHIFT+1) code bits
-    parameter PRODUCT = "mul",         // "mul" or "shift" (power-of-two weights)
+    parameter PRODUCT = "mul",         // "mul", "lut" (multipliers in LUTs) or "shift" (po2 weights)
     parameter MAX_SHIFT = 7,           // "shift": largest shift amount
     parameter BIAS_W = 16,
     parameter ACC_W = 20,              // must hold every exact sum (checked)
@@ -65,6 +66,7 @@ localparam X_W = DATA_SIGNED ? DATA_W : DATA_W + 1;  // an activation as a signe
 /* verilator lint_off WIDTHEXPAND */  // strings of different lengths compare fine
 localparam IS_SHIFT = (PRODUCT == "shift");
 localparam IS_MUL = (PRODUCT == "mul");
+localparam IS_LUT = (PRODUCT == "lut");
 /* verilator lint_on WIDTHEXPAND */
 localparam SHIFT_W = MAX_SHIFT > 0 ? $clog2(MAX_SHIFT + 1) : 1;
 // log2 of the largest product magnitude
@@ -83,9 +85,9 @@ initial begin
         $fatal(1, "depthwise_conv1d: parameter DATA_SIGNED (%0d) must be 0 or 1", DATA_SIGNED);
     if (PAR < 1 || CH < 1 || CH % PAR != 0)
         $fatal(1, "depthwise_conv1d: parameter CH (%0d) must be a positive multiple of PAR (%0d)", CH, PAR);
-    if (!IS_MUL && !IS_SHIFT)
-        $fatal(1, "depthwise_conv1d: parameter PRODUCT must be \"mul\" or \"shift\"");
-    if (IS_MUL && WEIGHT_W < 2)
+    if (!IS_MUL && !IS_SHIFT && !IS_LUT)
+        $fatal(1, "depthwise_conv1d: parameter PRODUCT must be \"mul\", \"lut\" or \"shift\"");
+    if (!IS_SHIFT && WEIGHT_W < 2)
         $fatal(1, "depthwise_conv1d: parameter WEIGHT_W (%0d) must be >= 2", WEIGHT_W);
     if (IS_SHIFT && MAX_SHIFT < 0)
         $fatal(1, "depthwise_conv1d: parameter MAX_SHIFT (%0d) must be >= 0", MAX_SHIFT);

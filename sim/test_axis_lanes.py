@@ -28,6 +28,8 @@ GRID = [
     dict(W=12, IN_PAR=3, OUT_PAR=2, ch=6, t=5, KEEP_ENABLE=1),   # the same, the other way, with a mask
     dict(W=5, IN_PAR=4, OUT_PAR=4, ch=8, t=4),                   # wires
     dict(W=8, IN_PAR=8, OUT_PAR=2, ch=8, t=3, KEEP_ENABLE=1),    # scatter; frame_in's case (masks: 2..14 values)
+    dict(W=31, IN_PAR=16, OUT_PAR=4, ch=16, t=3, HOLD=1),        # registered scatter: a PE-16 conv -> a 4-lane ReLU
+    dict(W=8, IN_PAR=8, OUT_PAR=2, ch=8, t=3, KEEP_ENABLE=1, HOLD=1),   # ... with a mask
 ]
 STREAM_TESTS = ["frames_full_rate", "full_throughput", "frames_idle_and_backpressure", "reset_mid_frame",
                 "short_frame_resync"]
@@ -35,6 +37,7 @@ BAD = [
     (dict(IN_PAR=0), "IN_PAR"),
     (dict(OUT_PAR=0), "OUT_PAR"),
     (dict(KEEP_ENABLE=2), "KEEP_ENABLE"),
+    (dict(HOLD=2), "HOLD"),
 ]
 
 

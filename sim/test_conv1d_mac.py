@@ -25,6 +25,11 @@ GRID = [
     dict(DATA_W=8, DATA_SIGNED=0, WEIGHT_W=4, BIAS_W=12, ACC_W=16, CH_IN=2, CH_OUT=4, K=3, STRIDE=2,
          PADDING="same", T=8, IN_PAR=2, OUT_PAR=2),                     # unsigned data (0..255), minimal
                                                                         # ACC_W; TF strided 'same': 0 before
+    # multipliers in LUTs (partial-product sums)
+    dict(DATA_W=8, WEIGHT_W=8, BIAS_W=20, ACC_W=22, CH_IN=4, CH_OUT=2, K=4, STRIDE=2, PADDING="same",
+         T=9, IN_PAR=2, OUT_PAR=1, PRODUCT="lut"),
+    dict(DATA_W=8, DATA_SIGNED=0, WEIGHT_W=4, BIAS_W=12, ACC_W=16, CH_IN=2, CH_OUT=4, K=3, STRIDE=2,
+         PADDING="same", T=8, IN_PAR=2, OUT_PAR=2, PRODUCT="lut"),
 ]
 BAD = [
     (dict(CH_IN=3), "CH_IN"),
@@ -32,6 +37,7 @@ BAD = [
     (dict(ACC_W=18), "ACC_W"),   # narrower than an exact accumulator: refused, never wraps
     (dict(DATA_SIGNED=0, ACC_W=20), "ACC_W"),   # enough for signed data, one bit short for unsigned
     (dict(DATA_SIGNED=2), "DATA_SIGNED"),
+    (dict(PRODUCT="shift"), "PRODUCT"),   # shift weights go to shift_conv1d
 ]
 N_FRAMES = 3
 

@@ -26,6 +26,7 @@ GRID = [
     dict(N_IN=12, N_OUT=4, IN_PAR=2, OUT_PAR=2, DATA_W=8, WEIGHT_W=8, ACC_W=20, **FILES),
     dict(N_IN=8, N_OUT=3, IN_PAR=1, OUT_PAR=1, DATA_W=8, DATA_SIGNED=0, WEIGHT_W=4, ACC_W=16, **FILES),  # unsigned
     dict(N_IN=9, N_OUT=6, IN_PAR=3, OUT_PAR=3, DATA_W=6, WEIGHT_W=6, ACC_W=16, **FILES),
+    dict(N_IN=12, N_OUT=4, IN_PAR=2, OUT_PAR=2, DATA_W=8, WEIGHT_W=8, ACC_W=20, PRODUCT="lut", **FILES),  # LUT mults
     # power-of-two weights (the zoo's shiftcnn logits: 8-bit unsigned pooled features, 2**-1..2**-8)
     dict(N_IN=16, N_OUT=3, IN_PAR=4, OUT_PAR=1, DATA_W=8, DATA_SIGNED=0, PRODUCT="shift", MAX_SHIFT=7,
          WEIGHT_W=5, ACC_W=21, **FILES),

@@ -26,6 +26,10 @@ GRID = [
          STRIDE=1, PADDING="same", T=12, PAR=2),
     dict(DATA_W=6, PRODUCT="shift", MAX_SHIFT=3, WEIGHT_W=4, BIAS_W=8, ACC_W=12, CH=3, K=3, STRIDE=2,
          PADDING="valid", T=9, PAR=3),   # signed data, minimal ACC_W
+    # multipliers in LUTs (partial-product sums): signed and unsigned data, minimal ACC_W
+    dict(DATA_W=8, PRODUCT="lut", WEIGHT_W=8, BIAS_W=16, ACC_W=20, CH=4, K=3, STRIDE=1, PADDING="same", T=8, PAR=2),
+    dict(DATA_W=8, DATA_SIGNED=0, PRODUCT="lut", WEIGHT_W=6, BIAS_W=12, ACC_W=17, CH=4, K=3, STRIDE=2,
+         PADDING="same", T=8, PAR=4),
 ]
 BAD = [
     (dict(CH=5), "CH"),

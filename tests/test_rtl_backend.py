@@ -12,7 +12,7 @@ import pytest
 
 from hwgen.boards import get
 from hwgen.errors import HwgenError, ModelError
-from hwgen.graph import Node
+from hwgen.graph import Node, ops
 from hwgen.rtl import emit, flow, fold, graphs, lower
 
 
@@ -150,3 +150,52 @@ def test_sim_rtl_on_a_folder_without_a_design_is_one_line(tmp_path):
 
     r = subprocess.run([sys.executable, "-m", "hwgen", "sim", "rtl", str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 2 and "not a hwgen build folder" in r.stderr + r.stdout
+
+
+def small_dsp_board(dsp: int):
+    """A part with plenty of LUTs and only `dsp` DSP48s (the folder reads resources only)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(name="tiny-dsp", part="x", clock_mhz=100.0,
+                           resources={"lut": 10**6, "ff": 10**6, "dsp": dsp, "bram18": 100})
+
+
+def test_multipliers_move_to_luts_where_the_dsps_run_out():
+    graph = graphs.random_graph(np.random.default_rng(31), steps=16, channels=8, blocks=["conv", "separable"])
+    design, free = flow.plan(graph, target_ii=32)
+    need = free["resources_estimate"]["total"]["DSP48E1"]
+    assert need > 8 and not any(f.get("lut_multipliers") for f in free["folding"].values())
+    design, tight = flow.plan(graph, target_ii=32, board=small_dsp_board(need - 4))
+    moved = [name for name, f in tight["folding"].items() if f.get("lut_multipliers")]
+    assert moved and not tight["relaxed"], "a DSP shortfall costs LUTs before it costs cycles"
+    assert tight["resources_estimate"]["total"]["DSP48E1"] <= need - 4
+    assert tight["cycles"]["ii"] == free["cycles"]["ii"]
+    for name in moved:
+        assert {i.params.get("PRODUCT") for i in design.by_layer(name) if i.products} == {"lut"}
+
+
+def test_casts_and_pools_after_a_wide_layer_take_fewer_lanes():
+    """A ReLU after a pointwise layer with PE lanes sees one beat per G_IN cycles: it takes the fewest
+    lanes that keep it at most half busy (an axis_lanes with a registered scatter in front)."""
+    graph = graphs.random_graph(np.random.default_rng(32), steps=32, channels=8, blocks=["separable"])
+    pointwise = next(n for n in graph.nodes if n.op == "conv")
+    relu = next(n for n in graph.nodes if n.inputs == [pointwise.name])
+    design, record = flow.plan(graph, fold_spec={pointwise.name: [pointwise.shape[-1], 1]}, target_ii=4096)
+    assert record["folding"][relu.name]["simd"] < pointwise.shape[-1]
+    lanes = [i for i in design.by_layer(relu.name) if i.kernel == "axis_lanes"]
+    assert lanes and lanes[0].params["HOLD"] == 1
+    beats = pointwise.shape[0] * pointwise.shape[-1] // record["folding"][relu.name]["simd"]
+    assert beats <= 4096 // 2
+
+
+def test_a_same_window_gets_a_fifo_for_its_trailing_rows():
+    graph = graphs.random_graph(np.random.default_rng(33), steps=32, channels=8, blocks=["separable"])
+    design, _ = flow.plan(graph)
+    dw = next(n for n in graph.nodes if n.op == "depthwise")
+    k = dw.kernel.values.shape[0]
+    assert k > 1, "the seed should draw a window with trailing rows"
+    fifos = [i for i in design.by_layer(dw.name) if i.kernel == "axis_fifo"]
+    inst = design.instance(dw.name)
+    after = ops.same_padding(inst.params["T"], k, 1)[1]
+    assert len(fifos) == 1 and fifos[0].params["DEPTH"] >= after * inst.params["CH"] // inst.params["PAR"]
+    assert fifos[0].outputs[0] is inst.inputs[0]

@@ -38,7 +38,9 @@ def stream_format(graph: Graph, data_width: int) -> StreamFormat:
 def plan(graph: Graph, data_width: int = 64, target_ii: int | None = None, fold_spec: dict | None = None,
          board=None, target_fps: float | None = None) -> tuple[lower.Design, dict]:
     """Choose the folding for a target II (default: the input stream's beats per frame), lower the graph,
-    and predict cycles and resources. A folding that does not fit the board's part is relaxed (the
+    and predict cycles and resources. Where the multipliers outnumber the part's DSP48s, the layers that
+    cover the excess with the fewest products get multipliers in LUTs (fold.fit_dsp). A folding that
+    still does not fit the board's part is relaxed (the
     target doubled, up to 64x) before giving up; the record says so."""
     lower.check_graph(graph)
     manual = fold.parse_fold(fold_spec or {}, graph)
@@ -56,7 +58,7 @@ def plan(graph: Graph, data_width: int = 64, target_ii: int | None = None, fold_
     tried = []
     for factor in (1, 1.25, 1.5, 2, 3, 4, 8, 16, 32, 64):
         goal = int(target * factor)
-        folding = fold.choose(graph, goal, manual)
+        folding = fold.fit_dsp(graph, fold.choose(graph, goal, manual), limits.get("DSP48E1"), data_width, manual)
         design = lower.lower(graph, folding, data_width)
         cycles = fold.predict(design, data_width)
         resources = fold.design_resources(design)
@@ -68,7 +70,8 @@ def plan(graph: Graph, data_width: int = 64, target_ii: int | None = None, fold_
     record = {
         "target_ii": target, "stream_ii": stream_ii, "chosen_target_ii": tried[-1]["target_ii"],
         "relaxed": len(tried) > 1, "tries": tried, "cycles": cycles, "resources_estimate": resources,
-        "folding": {name: {"simd": f.in_par, "pe": f.out_par, "by_hand": name in manual}
+        "folding": {name: {"simd": f.in_par, "pe": f.out_par, "by_hand": name in manual,
+                           **({"lut_multipliers": True} if f.lut_mul else {})}
                     for name, f in folding.items()},
     }
     return design, record

@@ -15,7 +15,10 @@ Cycles per frame (kernels/README.md; `sim/cycle_count.py` measures the conv engi
 A pipeline of streaming kernels takes its slowest kernel's cycles per frame (the initiation interval)
 and, once, the latency of filling it. `choose` picks, layer by layer, the cheapest lanes that keep
 every kernel within the target II (default: the input DMA's beats per frame, so the accelerator keeps
-up with the stream); a layer folded by hand keeps its lanes. Resources come from the fitted
+up with the stream); a layer folded by hand keeps its lanes. A requantiser or pool takes the fewest
+lanes (at most its input's) that keep it at most half busy, not the PE lanes of the layer before it.
+Where the multipliers outnumber the part's DSP48s, `fit_dsp` moves the fewest of them into LUTs
+(PRODUCT "lut") before a slower folding is tried. Resources come from the fitted
 per-product costs in bench/results/kernels.json (`calibration`: fixed + per-product LUT/FF/DSP of
 each weighted kernel, scaled by the product's width) and the other kernels' measured costs at their
 defaults (scaled by their lanes). They steer the choice; step_synth measures the real design.
@@ -24,9 +27,10 @@ defaults (scaled by their lanes). They steer the choice; step_synth measures the
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hwgen.errors import HwgenError
 from hwgen.graph import ops
@@ -43,6 +47,10 @@ _CALIBRATION = {
     ("conv1d_mac", "mul"): "conv1d_mac (DSP48)", ("shift_conv1d", "shift"): "shift_conv1d",
     ("depthwise_conv1d", "mul"): "depthwise_conv1d mul (DSP48)", ("depthwise_conv1d", "shift"): "depthwise_conv1d shift",
     ("dense", "mul"): "dense mul (DSP48)", ("dense", "shift"): "dense shift",
+    # multipliers in LUTs: kernels/weight_product.v's "lut" products, estimated (conservatively) with
+    # the fits of the same kernels synthesized without DSP48s (yosys -nodsp)
+    ("conv1d_mac", "lut"): "conv1d_mac (LUT mult)", ("depthwise_conv1d", "lut"): "depthwise_conv1d mul (LUT mult)",
+    ("dense", "lut"): "dense mul (LUT mult)",
 }
 _DSP_COST = 40  # LUTs a DSP48E1 is worth when choosing (the part has ~240 LUTs per DSP; DSPs run out first)
 
@@ -232,6 +240,24 @@ def _stream_par(channels: int, beats_steps: int, target: int, prefer: int) -> in
     return channels
 
 
+# One-beat-a-cycle stages that may take fewer lanes than the layer before them: a requantiser and
+# the pools after a convolution handle its PE lanes a beat, but a pointwise layer's PE lanes come
+# out once per G_IN cycles; so many lanes idle most of the time (16 x 44 LUTs for an 8-bit ReLU).
+NARROWING_OPS = ("relu", "quant", "maxpool", "avgpool", "gap")
+
+
+def _narrow_par(channels: int, steps: int, target: int, prefer: int) -> int:
+    """The fewest lanes (at most the upstream's `prefer`) keeping the stage at most half busy at the
+    target II: busy at most half the time it drains its input's beats faster than they come, so it
+    never holds up the kernel before it."""
+    for par in divisors(channels):
+        if par > prefer:
+            break
+        if prefer % par == 0 and steps * channels // par <= target // 2:
+            return par
+    return _stream_par(channels, steps, target, prefer)
+
+
 def parse_fold(spec: dict, graph: Graph) -> Folding:
     """{layer: [PE, SIMD]} (or [PAR]) by hand -> {layer: Fold}, checked against the layer's channels."""
     out = {}
@@ -303,6 +329,8 @@ def choose(graph: Graph, target_ii: int, manual: Folding | None = None) -> Foldi
             if node.op == "input":
                 prefer = channels
                 par = _input_par(steps, channels, target_ii)
+            elif node.op in NARROWING_OPS:
+                par = _narrow_par(channels, steps, target_ii, prefer)
             else:
                 par = _stream_par(channels, steps, target_ii, prefer)
                 out_steps, out_ch = stream_shape(node.shape)
@@ -312,6 +340,36 @@ def choose(graph: Graph, target_ii: int, manual: Folding | None = None) -> Foldi
             folding[node.name] = Fold(par, par)
         out_par[node.name] = folding[node.name].out_par
     return folding
+
+
+def fit_dsp(graph: Graph, folding: Folding, budget: int | None, data_width: int,
+            manual: Folding | None = None) -> Folding:
+    """`folding` with multipliers in LUTs (PRODUCT "lut") in the layers that bring its DSP48 estimate
+    within `budget` for the fewest LUT-made products (every subset of up to 12 multiplier layers is
+    tried; more: the largest first). Layers folded by hand and power-of-two layers keep theirs."""
+    if budget is None:
+        return folding
+    from hwgen.rtl.lower import lower
+
+    design = lower(graph, folding, data_width)
+    dsp = {inst.layer: instance_resources(inst)["DSP48E1"] for inst in design.instances
+           if inst.products and inst.product == "mul"}
+    excess = sum(dsp.values()) - budget
+    if excess <= 0:
+        return folding
+    movable = sorted((name for name in dsp if name not in (manual or {})), key=lambda n: -dsp[n])
+    if len(movable) <= 12:
+        subsets = (combo for r in range(1, len(movable) + 1) for combo in itertools.combinations(movable, r))
+        fits = [c for c in subsets if sum(dsp[n] for n in c) >= excess]
+        chosen = min(fits, key=lambda c: (sum(dsp[n] for n in c), len(c))) if fits else movable
+    else:
+        chosen, saved = [], 0.0
+        for name in movable:
+            if saved >= excess:
+                break
+            chosen.append(name)
+            saved += dsp[name]
+    return {name: replace(f, lut_mul=True) if name in chosen else f for name, f in folding.items()}
 
 
 def _input_par(steps: int, channels: int, target: int) -> int:

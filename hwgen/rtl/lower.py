@@ -18,7 +18,9 @@ Every graph node becomes one or more kernel instances, in graph order:
     reshape     nothing: the stream order (time-major, channel-minor) is Keras' Flatten order
 
 A node read by several others gets an axis_fork; each branch that another branch of the same fork
-reads ahead of gets an axis_fifo deep enough never to deadlock (hwgen.rtl.skip_fifo). Where a
+reads ahead of gets an axis_fifo deep enough never to deadlock (hwgen.rtl.skip_fifo). A window
+with trailing 'same' rows (which it generates without taking input) gets an axis_fifo in front
+holding the beats that arrive meanwhile, so the kernels before it keep their pace. Where a
 producer's lanes per beat differ from its consumer's, an axis_lanes converts them.
 
 Streams carry exactly the graph's integers. A stream's lane width may be wider than the node's type
@@ -145,6 +147,7 @@ class Fold:
 
     in_par: int
     out_par: int
+    lut_mul: bool = False   # multipliers in LUTs (PRODUCT "lut"), where the part's DSP48s run out
 
 
 Folding = dict  # layer name -> Fold
@@ -276,8 +279,22 @@ class _Lowering:
             raise ModelError(f"layer {layer!r}: {par} lanes do not divide its {s.channels} channels")
         out = self.stream(f"{layer}_lanes", s.steps, s.channels, par, s.width, s.signed, s.frac)
         self.add(Instance(f"{layer}_lanes", "axis_lanes",
-                          dict(W=s.width, IN_PAR=s.par, OUT_PAR=par, KEEP_ENABLE=0),
+                          # a scatter registers its beat: the kernel before it never waits on the slices
+                          dict(W=s.width, IN_PAR=s.par, OUT_PAR=par, KEEP_ENABLE=0,
+                               HOLD=int(s.par > par and s.par % par == 0)),
                           layer, [s], [out], role="lanes"))
+        return out
+
+    def pad_buffer(self, s: Stream, k: int, stride: int, padding: str, layer: str) -> Stream:
+        """A FIFO in front of a window whose trailing 'same' rows it generates without taking input: it
+        holds the next frame's beats meanwhile, so the kernels upstream keep their pace."""
+        after = ops.same_padding(s.steps, k, stride)[1] if padding == "same" else 0
+        if after == 0:
+            return s
+        depth = after * (s.channels // s.par) + 2
+        out = self.stream(f"{layer}_padq", s.steps, s.channels, s.par, s.width, s.signed, s.frac)
+        self.add(Instance(f"{layer}_padq", "axis_fifo", dict(DEPTH=max(3, depth), WIDTH=s.tdata_width,
+                                                              RAM_STYLE="auto"), layer, [s], [out], role="buffer"))
         return out
 
     def cast(self, s: Stream, src: Fixed, dst: Fixed, layer: str, relu: bool = False, counted: bool = True,
@@ -449,7 +466,7 @@ class _Lowering:
         x_w = s.width if s.signed else s.width + 1
         acc_lo, acc_hi = type_range(acc)
         acc_bits = signed_width(acc_lo, acc_hi)
-        product = "shift" if po2 else "mul"
+        product = "shift" if po2 else ("lut" if fold.lut_mul else "mul")
         out_steps, out_channels = stream_shape(node.shape)
         name = node.name
         if node.op == "dense":
@@ -478,6 +495,7 @@ class _Lowering:
             mag = (x_w - 1 + max_shift) if po2 else (x_w + weight_bits - 2)
             if node.op == "depthwise":
                 s = self.lanes(s, fold.in_par, name)
+                s = self.pad_buffer(s, k, stride, padding, name)
                 sum_bits = mag + math.ceil(math.log2(k + 1)) + 1
                 acc_w = max(acc_bits, max(sum_bits, bias_bits) + 1)
                 params = dict(DATA_W=s.width, DATA_SIGNED=int(s.signed), WEIGHT_W=weight_bits, PRODUCT=product,
@@ -492,6 +510,7 @@ class _Lowering:
                 out = self.stream(name, out_steps, out_channels, fold.in_par, acc_w, True, acc.frac)
             else:
                 s = self.lanes(s, fold.in_par, name)
+                s = self.pad_buffer(s, k, stride, padding, name)
                 cin, cout = w.shape[1], w.shape[2]
                 sum_bits = mag + math.ceil(math.log2(k * cin + 1)) + 1
                 acc_w = max(acc_bits, max(sum_bits, bias_bits) + 1)
@@ -502,6 +521,8 @@ class _Lowering:
                 if po2:
                     params["MAX_SHIFT"] = max_shift
                     del params["WEIGHT_W"]
+                else:
+                    params["PRODUCT"] = product
                 from hwgen.rtl.memfile import bias_words, conv1d_weight_words
                 words = conv1d_weight_words(self._stored(stored, po2, max_shift), fold.in_par, fold.out_par)
                 memories = {params["WEIGHT_FILE"]: (words, weight_bits, not po2),

@@ -19,7 +19,7 @@ dense (weights w[i, o] as in hwgen.graph.ops.dense; B = N_IN/IN_PAR input beats,
     biases:  G_OUT words; word og, lane j = b[og*OUT_PAR + j]                     (ACC_W bits)
 
 Weight values (`stored_weights`): PRODUCT "mul" (conv1d_mac, depthwise_conv1d and dense by
-default) stores the integers, WEIGHT_W-bit two's complement. Power-of-two weights (shift_conv1d,
+default; "lut" alike) stores the integers, WEIGHT_W-bit two's complement. Power-of-two weights (shift_conv1d,
 and depthwise_conv1d / dense with PRODUCT="shift") store ONE code format everywhere: 2 + SHIFT_W
 unsigned bits {sign[1:0], shift[SHIFT_W-1:0]}, sign 01 = +1, 11 = -1, 00 = 0, SHIFT_W =
 clog2(MAX_SHIFT + 1) (`po2_codes`); the writers take the integer weights (0 or +-2**shift, as in
@@ -171,14 +171,14 @@ def _file(folder: Path, params: Mapping, key: str, default: str) -> Path:
 def stored_weights(w, params: Mapping, product: str, kernel: str) -> tuple[np.ndarray, int, bool]:
     """Integer weights -> (values as stored, bits per value, signed) for a kernel's PRODUCT.
 
-    "mul": the integers themselves, WEIGHT_W-bit two's complement. "shift": weights that are 0 or
+    "mul" / "lut": the integers themselves, WEIGHT_W-bit two's complement. "shift": weights that are 0 or
     +-2**k (hwgen.graph.ops.int_to_po2) as `po2_codes`, 2 + shift_width(MAX_SHIFT) unsigned bits
     (a WEIGHT_W in `params` must equal that width). Anything else is refused, naming `kernel`.
     """
-    if product == "mul":
+    if product in ("mul", "lut"):  # a multiplier in DSP48s or in LUTs: the same integers
         return np.asarray(w), int(params["WEIGHT_W"]), True
     if product != "shift":
-        raise HwgenError(f"{kernel}: PRODUCT {product!r} is not 'mul' or 'shift'")
+        raise HwgenError(f"{kernel}: PRODUCT {product!r} is not 'mul', 'lut' or 'shift'")
     try:
         sign, shift = ops.int_to_po2(w)
     except ValueError as err:

@@ -96,7 +96,8 @@ def stage(kernel: str, params: Mapping) -> PathStage:
     if kernel in ("requant_relu", "axis_fifo"):
         return PathStage(0, whole_step=False, latency=_LATENCY[kernel])
     if kernel == "axis_lanes":  # a gather waits for a whole word: bounded by a whole step
-        return PathStage(0, whole_step=True, latency=_LATENCY[kernel])
+        # HOLD = 1: a registered scatter, one more cycle
+        return PathStage(0, whole_step=True, latency=_LATENCY[kernel] + int(params.get("HOLD", 0)))
     raise HwgenError(f"no skip-FIFO model for kernel {kernel!r} on a residual main path "
                      f"(known: {', '.join(sorted(_LATENCY))})")
 

@@ -9,7 +9,8 @@ module axis_lanes_bench #(
     parameter W = 8,
     parameter IN_PAR = 8,
     parameter OUT_PAR = 2,
-    parameter KEEP_ENABLE = 0
+    parameter KEEP_ENABLE = 0,
+    parameter HOLD = 0
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -24,7 +25,7 @@ module axis_lanes_bench #(
     output wire                 m_axis_tlast
 );
 
-axis_lanes #(.W(W), .IN_PAR(IN_PAR), .OUT_PAR(OUT_PAR), .KEEP_ENABLE(KEEP_ENABLE)) dut (
+axis_lanes #(.W(W), .IN_PAR(IN_PAR), .OUT_PAR(OUT_PAR), .KEEP_ENABLE(KEEP_ENABLE), .HOLD(HOLD)) dut (
     .clk(clk), .rst(rst),
     .s_axis_tdata(s_axis_tdata), .s_axis_tkeep(s_axis_tuser == 0 ? {IN_PAR{1'b1}} : s_axis_tuser),
     .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready), .s_axis_tlast(s_axis_tlast),

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +134,37 @@ def apply_preprocess(x: np.ndarray, settings: dict) -> np.ndarray:
     from hwgen.data.preprocess import apply_settings
 
     return np.asarray(apply_settings(x, settings), dtype=np.float32)
+
+
+def load_split(run_dir, part: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """A run's preprocessed `part` ("train", "val" or "test") examples, rebuilt from its data source.
+
+    The run keeps only its test split on disk; the others are reloaded (or re-synthesised, which is
+    deterministic) from what split.json records, and refused if the source no longer matches.
+    """
+    data = prepared_from_run(run_dir)
+    return {"train": data.train, "val": data.val or (data.x[:0], data.y[:0]), "test": data.test}[part]
+
+
+def prepared_from_run(run_dir) -> Prepared:
+    """A run's data set, preprocessed and split exactly as the run was (its split.json indices)."""
+    from hwgen.data import class_weights
+
+    run_dir = Path(run_dir)
+    config = json.loads((run_dir / "config.json").read_text())
+    split = json.loads((run_dir / "split.json").read_text())
+    cfg = TrainConfig(**{f.name: config[f.name] for f in fields(TrainConfig) if f.name in config})
+    cfg.data = split.get("data", cfg.data)
+    dataset = load_dataset(cfg)
+    if len(dataset.y) != split["n_examples"]:
+        raise DataError(f"{cfg.data or 'the synthetic set'}: has {len(dataset.y)} examples but the run in "
+                        f"{run_dir} was trained on {split['n_examples']}: the data changed since training")
+    settings = json.loads((run_dir / "preprocess.json").read_text())
+    x = apply_preprocess(dataset.x, settings)
+    y = np.asarray(dataset.y, dtype=np.int64)
+    parts = tuple(np.asarray(split[k], dtype=np.int64) for k in ("train", "val", "test"))
+    weights = {int(k): float(v) for k, v in class_weights(y[parts[0]], len(dataset.classes)).items()}
+    return Prepared(dataset, settings, x, y, list(dataset.classes), parts, weights)
 
 
 # ---------------------------------------------------------------- metrics

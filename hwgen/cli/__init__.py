@@ -34,6 +34,7 @@ COMMANDS = {
     "demo": ("hwgen.cli.demo", "demo"),
     "train": ("hwgen.cli.train", "train"),
     "predict": ("hwgen.cli.train", "predict"),
+    "compress": ("hwgen.cli.compress", "compress"),
     "convert": ("hwgen.cli.convert", "convert"),
     "build": ("hwgen.cli.build", "build"),
     "boards": ("hwgen.cli.boards", "boards"),

@@ -49,6 +49,8 @@ def sweep(
     from hwgen.sweep.grid import SweepError, parse_list
 
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # a log file or a pipe gets the whole table
     if report is not None:
         from hwgen.sweep import report as reporting
 

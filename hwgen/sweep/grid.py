@@ -81,6 +81,8 @@ def compress_settings(token: str, epochs: int) -> dict | None:
         except ValueError:
             raise SweepError(f"--compress {token!r}: {match.group(2)!r} is not a number") from None
     kwargs["epochs"] = max(epochs, 2) if "prune" in kwargs else epochs
+    if "prune_channels" in kwargs:
+        kwargs["slim_epochs"] = epochs  # the sweep's one training budget for every phase
     from hwgen.compress import CompressConfig
 
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -133,7 +134,7 @@ def _schedule(ray, cfg: SweepConfig, out: Path, pending: list, rows: dict, conso
             done, _ = ray.wait(list(refs), num_returns=1, timeout=1.0)
             for ref in done:
                 point = refs.pop(ref)
-                row = _collect(ray, ref, point, cfg)
+                row = _collect(ray, ref, point, out)
                 rows[point.name] = row
                 durations.append(row.get("seconds") or 0)
                 failed += row["status"] == "failed"
@@ -146,14 +147,19 @@ def _schedule(ray, cfg: SweepConfig, out: Path, pending: list, rows: dict, conso
                                              f"{running} running; ETA {eta}")
 
 
-def _collect(ray, ref, point, cfg: SweepConfig) -> dict:
-    """The point's row; a worker that died (out of memory, killed) is a failed point, not a stopped sweep."""
+def _collect(ray, ref, point, out: Path) -> dict:
+    """The point's row. A task Ray could not run to the end (a worker killed or out of memory, an import
+    error on a cluster node) is a failed row with no result.json, so a rerun tries it again; the whole
+    error goes to ray_errors.log."""
     try:
         return ray.get(ref)
     except Exception as err:  # RayTaskError, WorkerCrashedError, ...: ray's exception classes vary by version
-        text = str(err).strip().splitlines()
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip()
+        with (out / "ray_errors.log").open("a") as log:
+            log.write(f"== {point.name}\n{text}\n")
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
         return {**point.to_json(), "status": "failed", "stage": "ray",
-                "reason": f"{type(err).__name__}: {text[0] if text else ''}"}
+                "reason": f"{type(err).__name__}: {lines[-1] if lines else ''} (ray_errors.log; rerun to retry)"}
 
 
 def _eta(durations: list[float], remaining: int, elapsed: float) -> str:

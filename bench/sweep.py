@@ -6,9 +6,9 @@ integer graph on the test split) and synthesised by yosys (LUT, FF, DSP, BRAM): 
 task, the Pareto frontiers and plots. Then the same small subset swept twice from scratch, with 1 and with
 2 workers: the wall times and their ratio, beside the machine's load average (it is shared).
 
-Sized for a 2-core machine shared with other work: a 128 x 32 window (not the task's 256 x 64), 300
-examples, a few epochs, and a folding at 8x the input stream's interval (a quarter-size design); every
-figure is still measured on its own point's design. Sweep folders go to --work (resumable: rerun to
+Sized for a 2-core machine shared with other work: a 64 x 32 window (not the task's 256 x 64), 200
+examples, 4 epochs, and a folding at 16x the input stream's interval (fewer lanes: a smaller design for
+yosys); every figure is still measured on its own point's design. Sweep folders go to --work (resumable: rerun to
 finish an interrupted benchmark).
 
     nice .venv/bin/python bench/sweep.py [--tasks lung cardiac] [--work build/bench-sweep] [--skip-scaling]
@@ -114,11 +114,11 @@ def main() -> None:
     parser.add_argument("--widths", nargs="+", type=float, default=[0.25, 0.5])
     parser.add_argument("--bits", nargs="+", type=int, default=[8, 4])
     parser.add_argument("--compress", default="slim0.5", help="the one compression setting beside none")
-    parser.add_argument("--fold", default="x8")
-    parser.add_argument("--time", type=int, default=128)
+    parser.add_argument("--fold", default="x16")
+    parser.add_argument("--time", type=int, default=64)
     parser.add_argument("--depth", type=int, default=32)
-    parser.add_argument("--n", type=int, default=300)
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--work", type=Path, default=Path("build/bench-sweep"))

@@ -18,7 +18,9 @@ from hwgen.sweep.grid import compress_settings, fold_target, parse_list
 REPO = Path(__file__).resolve().parents[1]
 # The smallest window the zoo's pools (4, 4, 2) accept, few examples, one epoch: a point is seconds of
 # training and a small design for the simulator and yosys.
-TINY = {"task": "lung", "widths": [0.25], "time": 32, "depth": 8, "n": 32, "epochs": 1, "verify_max": 8}
+# A folding at 16x the stream's interval keeps the design small for yosys.
+TINY = {"task": "lung", "widths": [0.25], "time": 32, "depth": 8, "n": 32, "epochs": 1, "verify_max": 8,
+        "fold": ["x16"]}
 
 
 def _cli(*args: str, env=None) -> subprocess.CompletedProcess:
@@ -124,7 +126,7 @@ def test_two_points_run_end_to_end_on_ray(tiny_sweep):
         assert synth["used"]["lut"] == row["lut"] and sim["latency_cycles"]["first"] == row["latency_cycles"]
         assert (folder / "run" / "model.h5").is_file() and (folder / "log.txt").stat().st_size > 0
     on_disk = json.loads((out / "results.json").read_text())
-    assert [r["name"] for r in on_disk["rows"]] == ["shiftcnn-w0.25-b8-none-auto", "shiftcnn-w0.25-b4-none-auto"]
+    assert [r["name"] for r in on_disk["rows"]] == ["shiftcnn-w0.25-b8-none-x16", "shiftcnn-w0.25-b4-none-x16"]
     with (out / "results.csv").open() as f:
         table = list(csv.DictReader(f))
     assert [r["name"] for r in table] == [r["name"] for r in on_disk["rows"]] and table[0]["lut"].isdigit()
@@ -140,26 +142,28 @@ def test_a_rerun_skips_finished_points_and_redoes_an_incomplete_one(tiny_sweep, 
     again = run_sweep(cfg, out, workers=2)
     assert [r["seconds"] for r in again["rows"]] == [r["seconds"] for r in first["rows"]]
     assert {n: (out / "points" / n / "result.json").stat().st_mtime_ns for n in stamps} == stamps
-    assert "2 already finished, 0 to run" in capsys.readouterr().out
+    assert "2 already finished, 0 to run" in " ".join(capsys.readouterr().out.split())
     with pytest.raises(SweepError, match=r"other settings \(epochs 1\)"):
         run_sweep(SweepConfig(**{**cfg.to_json(), "epochs": 2}), out, workers=2)
     # the report prints the same table again, without Ray
     proc = _cli("sweep", "--report", str(out))
     assert proc.returncode == 0 and "Pareto frontier, accuracy vs LUTs" in proc.stdout
-    assert "shiftcnn-w0.25-b4-none-auto" in proc.stdout
+    assert "shiftcnn-w0.25-b4-none-x16" in proc.stdout
 
 
 def test_a_point_too_big_for_its_part_fails_with_its_reason_and_the_other_finishes(ray_local, tmp_path):
     """A part without DSP48 slices: the multiplier cnn cannot fit, the shift cnn (0 DSP) does."""
     from hwgen.sweep import run_sweep
+    from hwgen.sweep.runner import claim_folder
 
     board = (REPO / "boards" / "pynq-z2.toml").read_text()
     board = board.replace('name = "pynq-z2"', 'name = "nodsp"')
     lines = [("dsp = 0" if line.strip().startswith("dsp =") else line) for line in board.splitlines()]
     (tmp_path / "nodsp.toml").write_text("\n".join(lines) + "\n")
-    cfg = SweepConfig(models=["cnn", "shiftcnn"], bits=[4], board=str(tmp_path / "nodsp.toml"), **TINY)
+    cfg = SweepConfig(models=["cnn", "shiftcnn"], bits=[8], board=str(tmp_path / "nodsp.toml"), **TINY)
     # an interrupted earlier attempt of the cnn point: its folder is emptied, never mixed with the new build
-    stale = tmp_path / "s" / "points" / "cnn-w0.25-b4-none-auto"
+    claim_folder(tmp_path / "s", cfg)
+    stale = tmp_path / "s" / "points" / "cnn-w0.25-b8-none-x16"
     stale.mkdir(parents=True)
     (stale / "leftover.txt").write_text("from an interrupted run")
     results = run_sweep(cfg, tmp_path / "s", workers=2)
@@ -170,4 +174,4 @@ def test_a_point_too_big_for_its_part_fails_with_its_reason_and_the_other_finish
     assert "does not fit" in failed["reason"] and "DSP" in failed["reason"] and "\n" not in failed["reason"]
     assert failed["dsp"] > 0 and failed.get("latency_cycles")  # the figures measured before the refusal
     assert not (stale / "leftover.txt").exists()
-    assert results["frontier"]["lut"] == ["shiftcnn-w0.25-b4-none-auto"]
+    assert results["frontier"]["lut"] == ["shiftcnn-w0.25-b8-none-x16"]

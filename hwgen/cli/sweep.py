@@ -32,6 +32,7 @@ def sweep(
                                           "instead of starting a local one; its nodes need hwgen installed."),
     n: int = typer.Option(_D.n, help="Synthetic examples per point (the same set for every point)."),
     epochs: int = typer.Option(_D.epochs, help="QAT epochs per point (and compression fine-tuning epochs)."),
+    batch_size: int = typer.Option(_D.batch_size, help="Training batch size (small sets: smaller batches, more steps)."),
     seed: int = typer.Option(_D.seed, help="Seed for data, split and training."),
     time: Optional[int] = typer.Option(_D.time, help="Window length in lines (default: the task's, 256)."),
     depth: Optional[int] = typer.Option(_D.depth, help="Depth bins (default: the task's, 64)."),
@@ -63,8 +64,8 @@ def sweep(
 
     cfg = SweepConfig(task=task, models=parse_list(models, "--models"), widths=parse_list(widths, "--widths", float),
                       bits=parse_list(bits, "--bits", int), compress=parse_list(compress, "--compress"),
-                      fold=parse_list(fold, "--fold"), n=n, epochs=epochs, seed=seed, time=time, depth=depth,
-                      board=board, verify_max=verify_max)
+                      fold=parse_list(fold, "--fold"), n=n, epochs=epochs, batch_size=batch_size, seed=seed, time=time,
+                      depth=depth, board=board, verify_max=verify_max)
     check_folder(out, what="sweep folder")
     results = run_sweep(cfg, out, workers=workers, address=address, retry_failed=retry_failed, console=console)
     console.print(f"wrote {out}/results.json, results.csv, pareto.png ({results['ok']} ok, {results['failed']} failed)")

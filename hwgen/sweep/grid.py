@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from hwgen.errors import HwgenError
 
 # The shared settings a rerun must repeat (the axes may grow or shrink between runs).
-SHARED_KEYS = ("task", "n", "epochs", "seed", "time", "depth", "board", "verify_max")
+SHARED_KEYS = ("task", "n", "epochs", "batch_size", "seed", "time", "depth", "board", "verify_max")
 COMPRESS_TOKENS = {  # --compress token prefix -> hwgen.compress.CompressConfig field
     "prune": "prune", "slim": "prune_channels", "lowrank": "low_rank", "rank": "rank",
 }
@@ -37,6 +37,7 @@ class SweepConfig:
     fold: list[str] = field(default_factory=lambda: ["auto"])
     n: int = 300               # synthetic examples per point (the same set for every point: same seed)
     epochs: int = 10           # QAT epochs (and compression fine-tuning epochs)
+    batch_size: int = 32
     seed: int = 0
     time: int | None = None    # model window (lines); None = the task's (256)
     depth: int | None = None   # depth bins; None = the task's (64)
@@ -149,8 +150,8 @@ def check(cfg: SweepConfig) -> None:
             raise SweepError(f"--bits {b}: expected {BITS_RANGE[0]}..{BITS_RANGE[1]}")
     if cfg.verify_max < 1:
         raise SweepError(f"--verify-max {cfg.verify_max}: expected >= 1")
-    check_settings(TrainConfig(task=cfg.task, n=cfg.n, epochs=cfg.epochs, seed=cfg.seed, time=cfg.time,
-                               depth=cfg.depth))
+    check_settings(TrainConfig(task=cfg.task, n=cfg.n, epochs=cfg.epochs, batch_size=cfg.batch_size, seed=cfg.seed,
+                               time=cfg.time, depth=cfg.depth))
     boards.get(cfg.board)
     for token in cfg.compress:
         compress_settings(token, cfg.epochs)

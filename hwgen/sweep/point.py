@@ -81,8 +81,9 @@ def _run(point: dict, settings: dict, folder: Path, row: dict, log) -> None:
     console = Console(file=log, width=120, force_terminal=False)
     row["stage"] = "train"
     cfg = TrainConfig(task=settings["task"], model=point["model"], out=str(folder / "run"), n=settings["n"],
-                      bits=point["bits"], epochs=settings["epochs"], seed=settings["seed"], time=settings["time"],
-                      depth=settings["depth"], model_cfg={"width": point["width"]}, progress=False)
+                      bits=point["bits"], epochs=settings["epochs"], batch_size=settings["batch_size"],
+                      seed=settings["seed"], time=settings["time"], depth=settings["depth"],
+                      model_cfg={"width": point["width"]}, progress=False)
     run = train_model(cfg)
     metrics = json.loads((run / "metrics.json").read_text())
     row["keras_accuracy"] = metrics["accuracy"]

@@ -7,7 +7,7 @@ task, the Pareto frontiers and plots. Then the same small subset swept twice fro
 2 workers (tiny points): the wall times and their ratio, beside the machine's load average (it is shared).
 
 Sized for a 2-core machine shared with other work: a 64 x 32 window (not the task's 256 x 64), 200
-examples, 4 epochs, and a folding at 16x the input stream's interval (fewer lanes: a smaller design for
+examples, 15 epochs (batch 8), and a folding at 16x the input stream's interval (fewer lanes: a smaller design for
 yosys); every figure is still measured on its own point's design. Sweep folders go to --work (resumable: rerun to
 finish an interrupted benchmark).
 
@@ -118,7 +118,7 @@ def main() -> None:
     parser.add_argument("--time", type=int, default=64)
     parser.add_argument("--depth", type=int, default=32)
     parser.add_argument("--n", type=int, default=200)
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--batch-size", type=int, default=8, help="200 examples: more steps per epoch")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)

@@ -60,6 +60,7 @@ def load(folder) -> dict:
 def plot_pareto(rows: list[dict], fronts: dict, path: Path, title: str) -> None:
     """Accuracy against each cost, one panel each: every finished point, the frontier as a step line."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -88,6 +89,10 @@ def plot_pareto(rows: list[dict], fronts: dict, path: Path, title: str) -> None:
             for r in front:
                 ax.annotate(r["name"], (r[cost], r["accuracy"]), fontsize=6, xytext=(4, -8), textcoords="offset points")
         ax.set_xscale("log")
+        plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}")
+        ax.xaxis.set_major_formatter(plain)
+        ax.xaxis.set_minor_formatter(plain)
+        ax.tick_params(axis="x", which="minor", labelsize=7)
         ax.set_xlabel(label)
         ax.set_ylabel("accuracy (bit-exact RTL, test split)")
         ax.grid(alpha=0.3)
@@ -131,13 +136,18 @@ def print_results(results: dict, console) -> None:
         table.add_column(col, justify="left" if col in ("point", "status") else "right")
     for r in results["rows"]:
         mark = ("L" if r["name"] in fronts["lut"] else "") + ("C" if r["name"] in fronts["latency_cycles"] else "")
-        status = "ok" if r["status"] == "ok" else f"failed at {r.get('stage')}: {r['reason']}"
+        status = "ok" if r["status"] == "ok" else f"failed ({r.get('stage')})"
         table.add_row(r["name"], mark, _fmt(r.get("accuracy"), ".3f"), _fmt(r.get("lut")), _fmt(r.get("ff")),
                       _fmt(r.get("dsp")), _fmt(r.get("bram18")), _fmt(r.get("latency_cycles")), _fmt(r.get("ii_cycles")),
                       _fmt(r.get("seconds"), ".0f"), status)
     console.print(table)
+    for r in results["rows"]:
+        if r["status"] != "ok":
+            console.print(f"failed: {r['name']} at {r.get('stage')}: {r['reason']}", highlight=False, markup=False,
+                          soft_wrap=True)
     by_name = {r["name"]: r for r in results["rows"]}
     for cost, label in COSTS.items():
         front = ", ".join(f"{n} ({_fmt(by_name[n].get('accuracy'), '.3f')} @ {_fmt(by_name[n].get(cost))})"
                           for n in fronts[cost])
-        console.print(f"Pareto frontier, accuracy vs {label}: {front or 'no finished point'}", highlight=False)
+        console.print(f"Pareto frontier, accuracy vs {label}: {front or 'no finished point'}", highlight=False,
+                      soft_wrap=True)

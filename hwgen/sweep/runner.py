@@ -57,12 +57,15 @@ def claim_folder(out: Path, cfg: SweepConfig) -> None:
     config_path.write_text(json.dumps(cfg.to_json(), indent=1))
 
 
-def ray_runtime_env() -> dict:
-    """Workers import this copy of hwgen (a checkout on PYTHONPATH as well as an installed one)."""
-    package_parent = str(Path(__file__).resolve().parents[2])
-    path = os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p)
-    return {"env_vars": {"PYTHONPATH": path, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
-                         "PATH": os.environ.get("PATH", "")}}
+def ray_runtime_env(local: bool = True) -> dict:
+    """Local workers import this copy of hwgen (a checkout on PYTHONPATH as well as an installed one) and find
+    the same tools on PATH; a cluster's nodes keep their own environment (hwgen installed there)."""
+    env = {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    if local:
+        package_parent = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p)
+        env["PATH"] = os.environ.get("PATH", "")
+    return {"env_vars": env}
 
 
 def start_ray(ray, workers: int, address: str | None) -> bool:
@@ -70,7 +73,7 @@ def start_ray(ray, workers: int, address: str | None) -> bool:
     if ray.is_initialized():
         return False
     kwargs = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR",
-              "runtime_env": ray_runtime_env()}
+              "runtime_env": ray_runtime_env(local=not address)}
     try:
         if address:
             ray.init(address=address, **kwargs)

@@ -105,6 +105,9 @@ def print_summary(out: dict) -> None:
         console.print(f"scaling ({len(s['points'])} points, {s['task']}): 1 worker {s['runs']['1']['wall_seconds']} s, "
                       f"2 workers {s['runs']['2']['wall_seconds']} s: x{s['speedup_2_vs_1']} (load average before: "
                       f"{s['runs']['1']['loadavg_before'][0]} / {s['runs']['2']['loadavg_before'][0]})")
+    for s in out.get("scaling_repeats", []):
+        console.print(f"scaling, measured again: 1 worker {s['runs']['1']['wall_seconds']} s, 2 workers "
+                      f"{s['runs']['2']['wall_seconds']} s: x{s['speedup_2_vs_1']}")
 
 
 def main() -> None:
@@ -124,6 +127,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--work", type=Path, default=Path("build/bench-sweep"))
     parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--scaling-only", action="store_true", help="measure the scaling again (kept beside the "
+                                                                    "earlier measurements), no task sweeps")
     parser.add_argument("--scaling-task", default="lung")
     parser.add_argument("--scaling-models", nargs="+", default=["dscnn", "shiftcnn"])
     args = parser.parse_args()
@@ -138,6 +143,13 @@ def main() -> None:
         old = json.loads(RESULTS.read_text())
         if old.get("settings", {}).get("window") == out["settings"]["window"]:
             out["tasks"], out["scaling"] = old.get("tasks", {}), old.get("scaling")
+            out["scaling_repeats"] = old.get("scaling_repeats", [])
+    if args.scaling_only:
+        print("== scaling again: the same subset with 1 and with 2 workers", flush=True)
+        out.setdefault("scaling_repeats", []).append(run_scaling(args))
+        RESULTS.write_text(json.dumps(out, indent=1))
+        print_summary(out)
+        return
     for index, task in enumerate(args.tasks):
         print(f"== sweep {task}", flush=True)
         out["tasks"][task] = run_task(args, task)

@@ -74,8 +74,15 @@ def available() -> list[str]:
 
 
 def get(name: str) -> Board:
-    """The board called `name`; an unknown name lists the known ones."""
-    path = BOARDS_DIR / f"{name}.toml"
+    """The board called `name`, or the board file `name` (a path ending in .toml: a board of your own, named
+    after the file); an unknown name lists the known ones."""
+    if str(name).endswith(".toml"):
+        path = Path(name)
+        if not path.is_file():
+            raise HwgenError(f"board file {name}: not found")
+        name = path.stem
+    else:
+        path = BOARDS_DIR / f"{name}.toml"
     if not path.is_file():
         raise HwgenError(f"unknown board {name!r}; available: {', '.join(available()) or 'none'} (files in {BOARDS_DIR})")
     try:

@@ -39,6 +39,7 @@ COMMANDS = {
     "build": ("hwgen.cli.build", "build"),
     "boards": ("hwgen.cli.boards", "boards"),
     "explain": ("hwgen.cli.explain", "explain"),
+    "sweep": ("hwgen.cli.sweep", "sweep"),
 }
 
 for _name, _module in GROUPS.items():

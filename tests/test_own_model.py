@@ -411,6 +411,13 @@ def test_the_report_names_work_in_layer_and_precision_options(tmp_path):
     depthwise = params.split(f"// {sep}_depthwise")[1].split("// ")[0]
     pointwise = params.split(f"// {sep}_pointwise")[1].split("// ")[0]
     assert "reuse_factor = 4" in depthwise and "reuse_factor = 4" not in pointwise
+    # a model-wide reuse reaches both halves (hls4ml's own config pins them to 1 otherwise, silently)
+    shared = write_project(graph, model, board, tmp_path / "q", hls_settings(graph, board, reuse=4))
+    rows = {r["layer"]: r for r in shared["layers"]}
+    assert rows[f"{sep}_depthwise"]["reuse"] == 4 and rows[f"{sep}_pointwise"]["reuse"] == 4
+    params = (tmp_path / "q" / "hls4ml_prj" / "firmware" / "parameters.h").read_text()
+    for half in ("depthwise", "pointwise"):
+        assert "reuse_factor = 4" in params.split(f"// {sep}_{half}")[1].split("// ")[0]
     with pytest.raises(ModelError, match=rf"layer settings name unknown layer 'nope'; layers: .*{sep}_depthwise"):
         hls_settings(graph, board, layer_settings={"nope": {"ReuseFactor": 2}})
     with pytest.raises(ModelError, match=rf"'{sep}' is two nodes .*{sep}_depthwise.*{sep}_pointwise"):

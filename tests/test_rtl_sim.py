@@ -154,7 +154,7 @@ def test_too_big_for_the_part_is_refused(tmp_path, monkeypatch):
     graph = graphs.random_graph(np.random.default_rng(24), steps=8, channels=2, blocks=["conv"])
     flow.generate(graph, tmp_path / "rtl")
     board = boards.get("pynq-z2")
-    tiny = replace(board, resources={**board.resources, "lut": 50})
+    tiny = replace(board, resources={**board.resources, "lut": 50, "dsp": 0})  # a part without DSP48s too
 
     class FakeBuild:
         out = tmp_path
@@ -166,8 +166,9 @@ def test_too_big_for_the_part_is_refused(tmp_path, monkeypatch):
 
     monkeypatch.setattr(boards, "get", lambda name: tiny)
     cfg = type("Cfg", (), {"board": "pynq-z2"})()
-    with pytest.raises(HwgenError, match=r"does not fit xc7z020clg400-1 \(pynq-z2\): LUT [\d,]+ > 50"):
+    with pytest.raises(HwgenError, match=r"does not fit xc7z020clg400-1 \(pynq-z2\): LUT [\d,]+ > 50, DSP \d+ > 0"):
         steps.step_synth(FakeBuild(), cfg)
     record = json.loads((tmp_path / "rtl" / "synth.json").read_text())
     assert record["counts"]["LUT"] > 50 and not record["fits"] and record["fraction"]["lut"] > 1
     assert record["counts"]["DSP48E1"] > 0  # integer weights: the conv's products are DSP48s
+    assert record["fraction"]["dsp"] is None and record["fraction"]["bram18"] == 0.0  # no share of nothing

@@ -38,6 +38,10 @@ def hls_config(keras_logits, nodes: list[Node], backend: str, *, strategy: str =
         entry = layers.get(node.keras)
         if entry is None:
             raise ModelError(f"layer {node.keras!r} is missing from hls4ml's configuration")
+        if part_of(node):  # hls4ml writes Depthwise/PointwiseReuseFactor = 1 whatever the reuse asked for;
+            for part in PARTS.values():  # dropped, each half takes the layer's (or the model's) setting
+                for key in SETTING_KEYS:
+                    entry.pop(part + key, None)
         _set_precisions(entry.setdefault("Precision", {}), node)
         linear = layers.get(f"{node.keras}_linear")  # hls4ml keeps a linear activation after some layers
         if linear is not None and node.name in (node.keras, f"{node.keras}_pointwise"):

@@ -228,7 +228,8 @@ def synthesize(rtl_dir, board=None, timeout: int = 3600, log=None) -> dict:
                 "dsp": counts["DSP48E1"], "bram18": bram18}
         record["part"] = board.part
         record["board"] = board.name
-        record["fraction"] = {k: round(used[k] / r[k], 4) for k in used}
+        # a part without a resource (no DSP48 or BRAM): no share to give when it is used (None), 0 when not
+        record["fraction"] = {k: round(used[k] / r[k], 4) if r[k] else (None if used[k] else 0.0) for k in used}
         record["used"] = used
         record["available"] = {k: r[k] for k in used}
         record["fits"] = all(used[k] <= r[k] for k in used)

@@ -88,7 +88,7 @@ def step_synth(build: Build, cfg: BuildConfig) -> dict:
     record = flow.synthesize(build.rtl_dir, board)
     (build.rtl_dir / "synth.json").write_text(json.dumps(record, indent=1))
     fr, used, avail = record["fraction"], record["used"], record["available"]
-    build.console.print("synth: " + ", ".join(f"{k.upper()} {used[k]:,}/{avail[k]:,} ({fr[k]:.1%})" for k in used)
+    build.console.print("synth: " + ", ".join(f"{k.upper()} {used[k]:,}/{avail[k]:,} ({_share(fr[k])})" for k in used)
                         + f"; {record['counts']['CARRY4']} CARRY4, {record['counts']['LUTRAM']} LUTRAM, "
                           f"{record['counts']['SRL']} SRL ({record['seconds']} s)")
     beside = compare_with_hls(build.out)
@@ -100,6 +100,10 @@ def step_synth(build: Build, cfg: BuildConfig) -> dict:
         raise HwgenError(f"the design does not fit {board.part} ({board.name}): {', '.join(over)}; fold it more "
                          f"(a larger --target-ii, or --fold LAYER=PE,SIMD)")
     return record
+
+
+def _share(fraction) -> str:
+    return "none on the part" if fraction is None else f"{fraction:.1%}"
 
 
 def rtl_summary(folder: Path) -> dict:

@@ -104,14 +104,16 @@ def ray_local():
 
 @pytest.fixture(scope="module")
 def tiny_sweep(ray_local, tmp_path_factory):
-    """One sweep for the module, run once, of two points on a part with a single DSP48 slice: a shift CNN
-    (no DSP48) fits, a multiplier CNN cannot; the CNN's folder holds an interrupted earlier attempt."""
+    """One sweep for the module, run once, of two points on a part with one DSP48 slice and 5,000 LUTs: a
+    shift CNN (no DSP48, ~3.2k LUTs) fits; a multiplier CNN has its products moved into LUTs when the DSP48
+    runs out (~7.1k LUTs) and does not fit; the CNN's folder holds an interrupted earlier attempt."""
     from hwgen.sweep import run_sweep
     from hwgen.sweep.runner import claim_folder
 
     tmp = tmp_path_factory.mktemp("sweep")
     board = (REPO / "boards" / "pynq-z2.toml").read_text().replace('name = "pynq-z2"', 'name = "onedsp"')
-    lines = [("dsp = 1" if line.strip().startswith("dsp =") else line) for line in board.splitlines()]
+    small = {"dsp =": "dsp = 1", "lut =": "lut = 5000"}
+    lines = [next((v for k, v in small.items() if line.strip().startswith(k)), line) for line in board.splitlines()]
     (tmp / "onedsp.toml").write_text("\n".join(lines) + "\n")
     out = tmp / "tiny"
     cfg = SweepConfig(models=["shiftcnn", "cnn"], bits=[8], board=str(tmp / "onedsp.toml"), **TINY)
@@ -151,8 +153,9 @@ def test_a_point_too_big_for_its_part_fails_with_its_reason_and_the_other_finish
     cfg, out, results = tiny_sweep
     failed = {r["model"]: r for r in results["rows"]}["cnn"]
     assert failed["status"] == "failed" and failed["stage"] == "synth", failed
-    assert "does not fit" in failed["reason"] and "DSP" in failed["reason"] and "\n" not in failed["reason"]
-    assert failed["dsp"] > 1 and failed["latency_cycles"] > 0  # the figures measured before the refusal
+    assert "does not fit" in failed["reason"] and "LUT" in failed["reason"] and "\n" not in failed["reason"]
+    assert failed["lut"] > 5000 and failed["dsp"] <= 1  # the DSP48 shortfall went into LUTs, which overflowed
+    assert failed["latency_cycles"] > 0  # the figures measured before the refusal
     # the interrupted attempt's folder was emptied first: never two builds in one folder
     assert not (out / "points" / STALE / "leftover.txt").exists()
 

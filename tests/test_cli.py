@@ -225,3 +225,24 @@ def test_help_is_fast_and_lists_every_model():
     r = subprocess.run([sys.executable, "-c", "import sys, hwgen.cli; print('tensorflow' in sys.modules)"],
                        capture_output=True, text=True)
     assert r.stdout.strip() == "False"
+
+
+def test_io_parallel_warns_of_its_compile_time_and_no_calib_names_the_option(capsys):
+    import warnings
+
+    import numpy as np
+
+    from hwgen.builder import BuildConfig
+    from hwgen.builder.steps import _calibration
+    from hwgen.cli.build import hls_options
+
+    assert hls_options("auto", "parallel", "Latency", [])["io_type"] == "io_parallel"
+    assert "--io parallel: hls4ml's io_parallel C++ takes minutes to compile" in " ".join(
+        capsys.readouterr().err.split())
+    hls_options("auto", "stream", "Latency", [])
+    assert capsys.readouterr().err == ""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        x = _calibration(BuildConfig(out="b", source="m.h5"), None, (8, 4))
+    assert x.shape[1:] == (8, 4) and np.all((x >= 0) & (x < 1))
+    assert [str(w.message).endswith("give --calib FILE") for w in caught] == [True]  # the option, not an argument

@@ -22,7 +22,7 @@ def demo(
     stop: Optional[str] = typer.Option(None, help="Last step to run (default: the last)."),
     force: bool = typer.Option(False, "--force", help="Empty a demo folder built with other settings."),
 ):
-    """Synthetic data -> gallery -> QAT model -> integer graph -> hls4ml project -> C-sim bit-exactness report."""
+    """Synthetic data -> QAT model -> integer graph -> hls4ml project + C-sim, and RTL + Verilator + yosys, both bit-exact."""
     from hwgen import builder
     from hwgen.data.dataset import task_spec
     from hwgen.errors import ModelError

@@ -38,6 +38,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hwgen.sweep.pareto import pareto_front
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 RESULTS = Path(__file__).resolve().parent / "results" / "compress.json"
@@ -467,17 +469,6 @@ FAMILY_STYLE = {"baseline": ("black", "s"), "prune": ("tab:blue", "o"), "slim": 
                 "prune-then-distill": ("tab:brown", "X")}
 
 
-def pareto_front(points: list[tuple[float, float]]) -> list[int]:
-    """Indices of the points no other point beats on both cost (lower) and accuracy (higher), by cost."""
-    order = sorted(range(len(points)), key=lambda i: (points[i][0], -points[i][1]))
-    front, best = [], -1.0
-    for i in order:
-        if points[i][1] > best:
-            front.append(i)
-            best = points[i][1]
-    return front
-
-
 def plot(merged, path: Path) -> None:
     import matplotlib
 
@@ -501,7 +492,7 @@ def plot(merged, path: Path) -> None:
                             ms=7, capsize=3, label=r["family"])
                 ax.annotate(r["point"], (r[key], 100 * r["accuracy"]), fontsize=6.5, xytext=(4, 3),
                             textcoords="offset points")
-            front = pareto_front([(r[key], r["accuracy"]) for r in have])
+            front = pareto_front(have, key)  # hwgen sweep's frontier: one definition
             ax.step([have[i][key] for i in front], [100 * have[i]["accuracy"] for i in front], where="post",
                     color="grey", lw=1, ls="--", label="Pareto front")
             if teacher and key in teacher:

@@ -344,19 +344,18 @@ class UltrasoundOverlay(Overlay):
         (`reset()` is pynq's Overlay.reset: it resets the overlay's dictionaries.)"""
         mmio = self._dma_mmio
         mmio.write(MM2S + DMACR, CR_RESET)
-        for _ in range(RESET_POLLS):
-            if not mmio.read(MM2S + DMACR) & CR_RESET:
-                break
-        else:
-            raise BoardError(f"{self.dma_name} did not come out of reset")
+        self._poll_clear(MM2S + DMACR, CR_RESET, "did not come out of reset")
         for channel in (MM2S, S2MM):
             mmio.write(channel + DMACR, CR_RS)
-            for _ in range(RESET_POLLS):
-                if not mmio.read(channel + DMASR) & SR_HALTED:
-                    break
-            else:
-                raise BoardError(f"{self.dma_name} channel at {channel:#x} did not start after a reset")
+            self._poll_clear(channel + DMASR, SR_HALTED, f"channel at {channel:#x} did not start after a reset")
         self.accelerator.soft_reset()
+
+    def _poll_clear(self, offset: int, bits: int, failure: str) -> None:
+        """Read the DMA register at `offset` until `bits` clear, at most RESET_POLLS times."""
+        for _ in range(RESET_POLLS):
+            if not self._dma_mmio.read(offset) & bits:
+                return
+        raise BoardError(f"{self.dma_name} {failure}")
 
     def _transfer(self, n: int) -> tuple[float, float, float]:
         """Run frames 0..n-1 of the input buffer into the output buffer, one transfer pair per frame."""

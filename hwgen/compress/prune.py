@@ -94,30 +94,6 @@ def strip(model):
     return surgery.rewrite(stripped)  # fresh layers: no state shared with the training graph
 
 
-def layer_sparsity(model) -> dict[str, float]:
-    """Fraction of exactly-zero kernel weights per weighted layer, after the layers' own quantizers."""
-    out = {}
-    for layer in model.layers:
-        kinds = surgery.weight_kinds(layer)
-        if not kinds:
-            continue
-        zeros = total = 0
-        for name in kinds:
-            value = _quantized(layer, name)
-            zeros += int(np.sum(value == 0))
-            total += value.size
-        out[layer.name] = round(zeros / total, 6)
-    return out
-
-
-def _quantized(layer, name: str) -> np.ndarray:
-    attr = {"kernel": "kernel_quantizer_internal", "depthwise_kernel": "depthwise_quantizer_internal",
-            "pointwise_kernel": "pointwise_quantizer_internal"}[name]
-    weight = getattr(layer, name)
-    quantizer = getattr(layer, attr, None)
-    return np.asarray(quantizer(weight) if quantizer is not None else weight)
-
-
 # ---------------------------------------------------------------- structured (network slimming)
 
 

@@ -106,17 +106,6 @@ def _share(fraction) -> str:
     return "none on the part" if fraction is None else f"{fraction:.1%}"
 
 
-def rtl_summary(folder: Path) -> dict:
-    """The RTL figures of a build folder (manifest, simulation, synthesis), for reports."""
-    folder = Path(folder)
-    out = {}
-    for name in ("rtl.json", "sim.json", "synth.json"):
-        path = folder / "rtl" / name
-        if path.is_file():
-            out[name.split(".")[0]] = json.loads(path.read_text())
-    return out
-
-
 def compare_with_hls(folder: Path) -> dict | None:
     """The RTL's measured figures beside hls4ml's estimates for the same graph, when both views exist."""
     folder = Path(folder)

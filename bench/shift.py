@@ -21,10 +21,15 @@ Recipes (what is trained):
 Each (recipe, model, seed) trains float then 8-bit QAT like the demo; test families are drawn with
 seed 10000 + seed, so every recipe is scored on the same windows. Prints a table (accuracy and
 lung-point sensitivity, mean over seeds) and writes bench/results/shift_<recipe>.json with per-seed,
-per-class sensitivity/specificity, confusion matrices and 95 % bootstrap intervals.
+per-class sensitivity/specificity, confusion matrices and 95 % bootstrap intervals. The targets
+(TARGET) are checked on the held-out families only; the default recipe trains on anatomical M-mode, so
+there it is reported but not checked, apart from healthy windows called sliding. Defaults: 1,800
+training windows, 200 test windows per family and seed, 60 float + 20 QAT epochs.
 
     nice .venv/bin/python bench/shift.py                      # recipe default, cnn/dscnn/shiftcnn, seeds 0,1,2
     nice .venv/bin/python bench/shift.py --recipe v1          # the "before"
+    nice .venv/bin/python bench/shift.py --models shiftcnn --width 1.5 --epochs 40   # the wider shiftcnn
+    .venv/bin/python bench/shift.py --table bench/results/shift_default.json   # re-read a saved result
     .venv/bin/python bench/shift.py --models shiftcnn --seeds 0 --n-train 300 --n-test 60   # quick look
 """
 
@@ -52,7 +57,8 @@ def train_config(recipe: str, model: str, seed: int, args):
     from hwgen.train import TrainConfig
 
     kw = dict(task="lung", model=model, bits=args.bits, qat_from_float=True, float_epochs=args.float_epochs,
-              epochs=args.epochs, patience=args.patience, seed=seed, progress=False, out="unused")
+              epochs=args.epochs, patience=args.patience, seed=seed, progress=False, out="unused",
+              model_cfg={"width": args.width} if args.width != 1.0 else {})
     if "augment" in {f.name for f in fields(TrainConfig)}:
         kw["augment"] = RECIPES[recipe]["augment"]
     return TrainConfig(**kw)
@@ -126,18 +132,27 @@ def aggregate(rows: list[dict]) -> dict:
     return summary
 
 
-def goal(summary: dict, families: list[str]) -> dict:
+def held_out(recipe: str, families: list[str]) -> list[str]:
+    """The families a recipe never trains on: every held_* slice, and anatomical M-mode unless the
+    recipe mixes it into training (the default recipe does: there it is a family of its own)."""
+    mixed_in = RECIPES[recipe]["family"] == "shift_train"
+    return [f for f in families if f.startswith("held_") or (f == "anatomical" and not mixed_in)]
+
+
+def goal(summary: dict, families: list[str], recipe: str = "default") -> dict:
+    """The issue's targets for shiftcnn: accuracy and lung-point sensitivity on every held-out family;
+    healthy anatomical windows called sliding. Families trained on are reported, not checked."""
     s = summary.get(TARGET["model"])
     if not s:
         return {}
-    held = [f for f in families if f in s]
+    held = [f for f in held_out(recipe, families) if f in s]
     checks = {f"{f} accuracy >= {TARGET['accuracy']}": s[f]["accuracy"] >= TARGET["accuracy"] for f in held}
     checks |= {f"{f} lung_point sensitivity >= {TARGET['lung_point_sensitivity']}":
                s[f]["sensitivity"]["lung_point"] >= TARGET["lung_point_sensitivity"] for f in held}
     if "anatomical" in s:
         checks[f"anatomical sliding called sliding >= {TARGET['anatomical_sliding']}"] = (
             s["anatomical"]["sensitivity"]["sliding"] >= TARGET["anatomical_sliding"])
-    return {"checks": checks, "met": bool(all(checks.values()))}
+    return {"held_out": held, "checks": checks, "met": bool(all(checks.values()))}
 
 
 def print_table(summary: dict, recipe: str, seeds, goals: dict) -> None:
@@ -165,9 +180,22 @@ def print_table(summary: dict, recipe: str, seeds, goals: dict) -> None:
     missed = [check for check, ok in goals.get("checks", {}).items() if not ok]
     if missed:
         console.print(f"  missed ({len(missed)} of {len(goals['checks'])}): " + "; ".join(missed))
+    trained_on = [f for f in families if f != "iid" and f not in goals.get("held_out", families)]
+    if goals and trained_on:
+        console.print(f"  trained on, so reported but not checked as held out: {', '.join(trained_on)}")
     if goals:
         console.print(f"target ({TARGET['model']} 8-bit, every held-out family): "
                       f"{'met' if goals['met'] else 'NOT met'}")
+
+
+def show_saved(path: Path) -> None:
+    """Re-check a saved result's targets with this code's definition, rewrite its goal, print its table."""
+    saved = json.loads(path.read_text())
+    recipe = saved["settings"]["recipe"]
+    families = saved["settings"]["families"].split(",")
+    saved["goal"] = goal(saved["summary"], families, recipe)
+    path.write_text(json.dumps(saved, indent=1))
+    print_table(saved["summary"], recipe, saved["settings"]["seeds"], saved["goal"])
 
 
 def main() -> None:
@@ -175,15 +203,20 @@ def main() -> None:
     parser.add_argument("--recipe", choices=list(RECIPES), default="default", help="what is trained (see above)")
     parser.add_argument("--models", default="cnn,dscnn,shiftcnn")
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated; data, split, weights and test windows")
-    parser.add_argument("--n-train", type=int, default=900, help="training set (split 70/15/15 by patient)")
-    parser.add_argument("--n-test", type=int, default=120, help="windows per held-out family and seed (balanced)")
+    parser.add_argument("--n-train", type=int, default=1800, help="training set (split 70/15/15 by patient)")
+    parser.add_argument("--n-test", type=int, default=200, help="windows per held-out family and seed (balanced)")
     parser.add_argument("--families", default=",".join(FAMILIES))
     parser.add_argument("--bits", type=int, default=8)
-    parser.add_argument("--float-epochs", type=int, default=40)
-    parser.add_argument("--epochs", type=int, default=15, help="QAT epochs")
+    parser.add_argument("--width", type=float, default=1.0, help="the zoo's width multiplier (filters 16/32/64 x)")
+    parser.add_argument("--float-epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=20, help="QAT epochs")
     parser.add_argument("--patience", type=int, default=10, help="early-stopping patience (epochs)")
     parser.add_argument("--out", type=Path, default=None, help="default bench/results/shift_<recipe>.json")
+    parser.add_argument("--table", type=Path, default=None, metavar="JSON",
+                        help="print the table and targets of a saved result (goals re-checked) and exit")
     args = parser.parse_args()
+    if args.table:
+        return show_saved(args.table)
     out = args.out or RESULTS / f"shift_{args.recipe}.json"
     seeds = [int(s) for s in args.seeds.split(",")]
     models, families = args.models.split(","), args.families.split(",")
@@ -193,7 +226,7 @@ def main() -> None:
         print(f"recipe {args.recipe}, seed {seed}", flush=True)
         rows += run_seed(args.recipe, seed, models, families, args)
     summary = aggregate(rows)
-    goals = goal(summary, families)
+    goals = goal(summary, families, args.recipe)
     from hwgen.data.dataset import GENERATOR_VERSION
 
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}

@@ -44,3 +44,19 @@ def test_healthy_anatomical_windows_are_checked_even_when_anatomical_is_trained_
     assert not result["met"]
     assert result["checks"]["anatomical sliding called sliding >= 0.9"] is False
     assert "anatomical accuracy >= 0.9" not in result["checks"]
+
+
+def test_a_widened_training_range_stops_the_families_it_touches_being_held_out(shift):
+    families = list(shift.FAMILIES)
+    ranges = shift.parse_train_ranges(["dynamic_range_db=35,70"])
+    assert ranges == {"dynamic_range_db": (35.0, 70.0)}
+    held = shift.held_out("default", families, ranges)
+    assert "held_dynamic_range" not in held and "held_depth_deep" in held
+    family = shift.training_family("default", ranges)
+    assert family["dynamic_range_db"] == (35.0, 70.0) and family["depth_cm"] == (3.5, 7.0)
+
+
+@pytest.mark.parametrize("item", ["dynamic_range_db=35", "no_such_setting=1,2", "dynamic_range_db=70,35"])
+def test_a_bad_training_range_is_one_line_naming_it(shift, item):
+    with pytest.raises(SystemExit, match="--train-range"):
+        shift.parse_train_ranges([item])

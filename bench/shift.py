@@ -219,15 +219,26 @@ def print_table(summary: dict, recipe: str, seeds, goals: dict) -> None:
                       f"{'met' if goals['met'] else 'NOT met'}")
 
 
-def show_saved(path: Path) -> None:
-    """Re-check a saved result's targets with this code's definition, rewrite its goal, print its table."""
-    saved = json.loads(path.read_text())
-    recipe = saved["settings"]["recipe"]
-    families = saved["settings"]["families"].split(",")
-    ranges = parse_train_ranges(saved["settings"].get("train_range") or [])
-    saved["goal"] = goal(saved["summary"], families, recipe, ranges)
-    path.write_text(json.dumps(saved, indent=1))
-    print_table(saved["summary"], recipe, saved["settings"]["seeds"], saved["goal"])
+def show_saved(paths: list[Path]) -> None:
+    """Re-check a saved result's targets with this code's definition, rewrite its goal, print its table.
+    Several results of the same settings (other seeds) are pooled: the table of all their runs, not written."""
+    saved = [json.loads(p.read_text()) for p in paths]
+    first = saved[0]["settings"]
+    same = ("recipe", "families", "n_train", "n_test", "float_epochs", "epochs", "width", "train_range", "bits")
+    for path, other in zip(paths[1:], saved[1:]):
+        differ = [k for k in same if other["settings"].get(k) != first.get(k)]
+        if differ:
+            raise SystemExit(f"--table {path}: settings differ from {paths[0]} in {', '.join(differ)}; "
+                             "only other seeds of the same run can be pooled")
+    recipe, families = first["recipe"], first["families"].split(",")
+    ranges = parse_train_ranges(first.get("train_range") or [])
+    rows = [r for one in saved for r in one["runs"]]
+    summary = aggregate(rows) if len(saved) > 1 else saved[0]["summary"]
+    goals = goal(summary, families, recipe, ranges)
+    if len(saved) == 1:
+        saved[0]["goal"] = goals
+        paths[0].write_text(json.dumps(saved[0], indent=1))
+    print_table(summary, recipe, sorted({r["seed"] for r in rows}), goals)
 
 
 def main() -> None:
@@ -247,8 +258,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=20, help="QAT epochs")
     parser.add_argument("--patience", type=int, default=10, help="early-stopping patience (epochs)")
     parser.add_argument("--out", type=Path, default=None, help="default bench/results/shift_<recipe>.json")
-    parser.add_argument("--table", type=Path, default=None, metavar="JSON",
-                        help="print the table and targets of a saved result (goals re-checked) and exit")
+    parser.add_argument("--table", type=Path, nargs="+", default=None, metavar="JSON",
+                        help="print the table and targets of a saved result (goals re-checked) and exit; "
+                             "several results of other seeds are pooled")
     args = parser.parse_args()
     if args.table:
         return show_saved(args.table)

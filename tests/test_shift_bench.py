@@ -1,6 +1,7 @@
 """bench/shift.py's target check: which families count as held out, and what is checked on each."""
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,24 @@ def test_a_widened_training_range_stops_the_families_it_touches_being_held_out(s
 def test_a_bad_training_range_is_one_line_naming_it(shift, item):
     with pytest.raises(SystemExit, match="--train-range"):
         shift.parse_train_ranges([item])
+
+
+def _saved(tmp_path, name, seed, accuracy, **settings):
+    classes = ["sliding", "absent", "lung_point"]
+    metrics = {"accuracy": accuracy, "classes": classes, "n": 3, "confusion": [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+               "per_class": {c: {"sensitivity": 0.9, "specificity": 0.9} for c in classes}}
+    run = {"model": "shiftcnn", "seed": seed, "families": {"iid": metrics, "held_fc_high": metrics}}
+    base = {"recipe": "default", "families": "held_fc_high", "n_train": 1800, "n_test": 200, "float_epochs": 60,
+            "epochs": 20, "width": 1.0, "train_range": [], "bits": 8, "seeds": str(seed)}
+    path = tmp_path / name
+    path.write_text(json.dumps({"settings": base | settings, "summary": {}, "runs": [run]}))
+    return path
+
+
+def test_results_of_other_seeds_are_pooled_and_other_settings_refused(shift, tmp_path, capsys):
+    a, b = _saved(tmp_path, "a.json", 0, 0.88), _saved(tmp_path, "b.json", 1, 0.94)
+    shift.show_saved([a, b])
+    assert "0.910" in capsys.readouterr().out   # the mean of both seeds' runs
+    c = _saved(tmp_path, "c.json", 2, 0.9, width=1.5)
+    with pytest.raises(SystemExit, match="settings differ .* width"):
+        shift.show_saved([a, c])

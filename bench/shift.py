@@ -225,8 +225,9 @@ def show_saved(paths: list[Path]) -> None:
     saved = [json.loads(p.read_text()) for p in paths]
     first = saved[0]["settings"]
     same = ("recipe", "families", "n_train", "n_test", "float_epochs", "epochs", "width", "train_range", "bits")
-    for path, other in zip(paths[1:], saved[1:]):
-        differ = [k for k in same if other["settings"].get(k) != first.get(k)]
+    for path, other in zip(paths[1:], saved[1:], strict=True):
+        # `or None`: files written before an option existed lack its key
+        differ = [k for k in same if (other["settings"].get(k) or None) != (first.get(k) or None)]
         if differ:
             raise SystemExit(f"--table {path}: settings differ from {paths[0]} in {', '.join(differ)}; "
                              "only other seeds of the same run can be pooled")

@@ -170,6 +170,12 @@ def held_out(recipe: str, families: list[str], train_ranges: dict | None = None)
             or (f == "anatomical" and not mixed_in)]
 
 
+def _at_least(value: float, target: float) -> bool:
+    """value >= target for a mean of window counts (k/n per seed): 1,080 of 1,200 right is 0.90, although
+    the float mean of the per-seed fractions can come out a hair below it."""
+    return round(value, 9) >= target
+
+
 def goal(summary: dict, families: list[str], recipe: str = "default", train_ranges: dict | None = None) -> dict:
     """The issue's targets for shiftcnn: accuracy and lung-point sensitivity on every held-out family;
     healthy anatomical windows called sliding. Families trained on are reported, not checked."""
@@ -177,12 +183,13 @@ def goal(summary: dict, families: list[str], recipe: str = "default", train_rang
     if not s:
         return {}
     held = [f for f in held_out(recipe, families, train_ranges) if f in s]
-    checks = {f"{f} accuracy >= {TARGET['accuracy']}": s[f]["accuracy"] >= TARGET["accuracy"] for f in held}
+    checks = {f"{f} accuracy >= {TARGET['accuracy']}": _at_least(s[f]["accuracy"], TARGET["accuracy"])
+              for f in held}
     checks |= {f"{f} lung_point sensitivity >= {TARGET['lung_point_sensitivity']}":
-               s[f]["sensitivity"]["lung_point"] >= TARGET["lung_point_sensitivity"] for f in held}
+               _at_least(s[f]["sensitivity"]["lung_point"], TARGET["lung_point_sensitivity"]) for f in held}
     if "anatomical" in s:
-        checks[f"anatomical sliding called sliding >= {TARGET['anatomical_sliding']}"] = (
-            s["anatomical"]["sensitivity"]["sliding"] >= TARGET["anatomical_sliding"])
+        checks[f"anatomical sliding called sliding >= {TARGET['anatomical_sliding']}"] = _at_least(
+            s["anatomical"]["sensitivity"]["sliding"], TARGET["anatomical_sliding"])
     return {"held_out": held, "checks": checks, "met": bool(all(checks.values()))}
 
 

@@ -82,3 +82,15 @@ def test_results_of_other_seeds_are_pooled_and_other_settings_refused(shift, tmp
     c = _saved(tmp_path, "c.json", 2, 0.9, width=1.5)
     with pytest.raises(SystemExit, match="settings differ .* width"):
         shift.show_saved([a, c])
+
+
+def test_a_mean_of_seeds_exactly_at_the_target_meets_it(shift):
+    per_seed = [175 / 200, 183 / 200, 168 / 200, 188 / 200, 188 / 200, 178 / 200]   # 1,080 of 1,200
+    mean = sum(per_seed) / len(per_seed)
+    assert mean < 0.9                                  # the float mean falls a hair short
+    families = list(shift.FAMILIES)
+    summary = _summary(families)
+    summary["shiftcnn"]["held_dynamic_range"] = {**summary["shiftcnn"]["held_dynamic_range"], "accuracy": mean}
+    assert shift.goal(summary, families, "default")["met"]
+    summary["shiftcnn"]["held_dynamic_range"]["accuracy"] = 1079 / 1200
+    assert not shift.goal(summary, families, "default")["met"]

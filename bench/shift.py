@@ -39,7 +39,6 @@ import argparse
 import json
 import os
 import time
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -56,24 +55,18 @@ TARGET = {"model": "shiftcnn", "accuracy": 0.90, "lung_point_sensitivity": 0.85,
 def train_config(recipe: str, model: str, seed: int, args):
     from hwgen.train import TrainConfig
 
-    kw = dict(task="lung", model=model, bits=args.bits, qat_from_float=True, float_epochs=args.float_epochs,
-              epochs=args.epochs, patience=args.patience, seed=seed, progress=False, out="unused",
-              model_cfg={"width": args.width} if args.width != 1.0 else {})
-    if "augment" in {f.name for f in fields(TrainConfig)}:
-        kw["augment"] = RECIPES[recipe]["augment"]
-    return TrainConfig(**kw)
+    return TrainConfig(task="lung", model=model, bits=args.bits, qat_from_float=True, float_epochs=args.float_epochs,
+                       epochs=args.epochs, patience=args.patience, seed=seed, progress=False, out="unused",
+                       model_cfg={"width": args.width} if args.width != 1.0 else {},
+                       augment=RECIPES[recipe]["augment"])
 
 
 def score(y, probs, classes, groups=None) -> dict:
+    from hwgen.evidence import bootstrap_intervals
     from hwgen.train import classification_metrics
 
     metrics = classification_metrics(y, probs.argmax(1), classes)
-    try:
-        from hwgen.evidence import bootstrap_intervals
-
-        metrics["ci95"] = bootstrap_intervals(y, probs.argmax(1), classes, groups=groups)
-    except ImportError:      # before hwgen.evidence existed
-        pass
+    metrics["ci95"] = bootstrap_intervals(y, probs.argmax(1), classes, groups=groups)
     return metrics
 
 

@@ -136,20 +136,8 @@ def apply_preprocess(x: np.ndarray, settings: dict) -> np.ndarray:
     return np.asarray(apply_settings(x, settings), dtype=np.float32)
 
 
-def load_split(run_dir, part: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """A run's preprocessed `part` ("train", "val" or "test") examples, rebuilt from its data source.
-
-    The run keeps only its test split on disk; the others are reloaded (or re-synthesised, which is
-    deterministic) from what split.json records, and refused if the source no longer matches.
-    """
-    data = prepared_from_run(run_dir)
-    return {"train": data.train, "val": data.val or (data.x[:0], data.y[:0]), "test": data.test}[part]
-
-
 def prepared_from_run(run_dir) -> Prepared:
     """A run's data set, preprocessed and split exactly as the run was (its split.json indices)."""
-    from hwgen.data import class_weights
-
     run_dir = Path(run_dir)
     config = json.loads((run_dir / "config.json").read_text())
     split = json.loads((run_dir / "split.json").read_text())
@@ -163,9 +151,8 @@ def prepared_from_run(run_dir) -> Prepared:
     x = apply_preprocess(dataset.x, settings)
     y = np.asarray(dataset.y, dtype=np.int64)
     parts = tuple(np.asarray(split[k], dtype=np.int64) for k in ("train", "val", "test"))
-    weights = {int(k): float(v) for k, v in class_weights(y[parts[0]], len(dataset.classes)).items()}
-    balanced = cfg.balance == "weights"
-    return Prepared(dataset, settings, x, y, list(dataset.classes), parts, weights if balanced else None)
+    classes = list(dataset.classes)
+    return Prepared(dataset, settings, x, y, classes, parts, _class_weight(cfg, y[parts[0]], classes))
 
 
 # ---------------------------------------------------------------- metrics
@@ -358,8 +345,6 @@ class Prepared:
 
 def prepare(cfg: TrainConfig, dataset=None) -> Prepared:
     """Load (or take) the data set, preprocess it and split it by patient."""
-    from hwgen.data import class_weights
-
     dataset = dataset if dataset is not None else load_dataset(cfg)
     if cfg.data and cfg.time and cfg.time != dataset.x.shape[1]:
         raise DataError(f"{cfg.data}: examples have {dataset.x.shape[1]} lines; time={cfg.time} (--time) would "
@@ -372,8 +357,16 @@ def prepare(cfg: TrainConfig, dataset=None) -> Prepared:
     classes = list(dataset.classes)
     if cfg.balance not in BALANCE_METHODS:
         raise DataError(f"balance must be one of {', '.join(BALANCE_METHODS)}, got {cfg.balance!r}")
-    weights = {int(k): float(v) for k, v in class_weights(y[split[0]], len(classes)).items()}
-    return Prepared(dataset, settings, x, y, classes, split, weights if cfg.balance == "weights" else None)
+    return Prepared(dataset, settings, x, y, classes, split, _class_weight(cfg, y[split[0]], classes))
+
+
+def _class_weight(cfg: TrainConfig, y_train: np.ndarray, classes) -> dict[int, float] | None:
+    """Balanced class weights from the training labels when cfg.balance is "weights", else None."""
+    from hwgen.data import class_weights
+
+    if cfg.balance != "weights":
+        return None
+    return {int(k): float(v) for k, v in class_weights(y_train, len(classes)).items()}
 
 
 def fit(model, data: Prepared, cfg: TrainConfig, *, epochs: int, lr: float, label: str, init: bool,

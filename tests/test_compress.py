@@ -242,3 +242,11 @@ def test_bad_teachers_and_targets_are_one_line_errors(runs, capsys):
     assert code == 2 and "is the source run" in err
     code, err = _cli([runs["cnn"], "--out", runs["shift"], "--prune", "0.5"], capsys)  # an existing run
     assert code == 2 and "not empty" in err and (runs["shift"] / "model.h5").is_file()
+
+
+def test_a_run_trained_without_class_weights_compresses(runs):
+    """--balance none/resample leave the run without class weights; compress trains it unweighted."""
+    run = train_model(TrainConfig(out=str(runs["root"] / "unweighted"), task="lung", model="cnn", balance="none",
+                                  **TINY))
+    out = compress_run(CompressConfig(run=str(run), out=str(runs["root"] / "unweighted-pruned"), prune=0.5, **QUICK))
+    assert _metrics(out)["compression"]["prune"]["achieved"] >= 0.5 - 0.01

@@ -187,7 +187,7 @@ def _train(model, data, cfg: CompressConfig, run_cfg: dict, *, epochs: int, labe
         kd.check_feature_layers(model, features, "student")
     trainer = kd.make_trainer(logits_view(trained, features), distill_cfg, len(features))
     trainer.compile(optimizer=tf.keras.optimizers.Adam(lr))
-    weights = np.array([data.class_weight.get(int(c), 1.0) for c in y_train], np.float32)
+    weights = np.array([(data.class_weight or {}).get(int(c), 1.0) for c in y_train], np.float32)  # None: unweighted
     train_targets = {"y": y_train} | {k: v[data.split[0]] for k, v in teacher_t.items()}
     val = None
     if data.val is not None:

@@ -104,10 +104,9 @@ def _run(point: dict, settings: dict, folder: Path, row: dict, log) -> None:
     row["stage"] = "build"
     build = BuildConfig(out=str(folder / "build"), source=str(run), board=settings["board"], backend="rtl",
                         steps=BUILD_STEPS, target_ii=target, verify_max=settings["verify_max"])
-    records = {}
-    for step in BUILD_STEPS:
+    for step in BUILD_STEPS:  # one at a time, so a failure names its stage
         row["stage"] = step[5:]
-        records.update(run_build(build, start=step, stop=step, console=console))
+        run_build(build, start=step, stop=step, console=console)
 
 
 def _hardware_figures(build: Path, row: dict) -> None:
